@@ -1,0 +1,348 @@
+"""Verify a ledger from its rows alone, in one streaming pass.
+
+The database is not trusted (DESIGN.md, "Public ledger semantics"), so nothing stored is
+believed: every leaf hash is recomputed from the entry's bytes, each body must name its own
+position, every pay record row must re-encode to exactly its entry's bytes, the RFC 6962 root
+is recomputed, and every signed checkpoint must verify against the published key and equal
+the recomputed root at its size. What the server stored (leaf hashes, subtree hashes, the
+head) is then compared with what was recomputed, so the *first* row edited or deleted behind
+the application's back is named by its index.
+
+The same function checks a database (``coop.services.verification`` streams the rows in) and
+an offline export (``coop.ledger.export`` reads the file), so an auditor runs the very code
+the server does, with no database at all.
+
+Memory is O(log n) plus the checkpoints: the root is computed incrementally with a stack of
+perfect-subtree hashes (one per binary digit of the size), and the root at each checkpoint's
+size is taken from that stack as the pass reaches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from coop.ledger import checkpoint as notes
+from coop.ledger.canonical import canonical_bytes
+from coop.ledger.merkle import EMPTY_ROOT
+
+#: Stop collecting after this many problems (the count goes on), so a wholly rewritten
+#: ledger cannot exhaust memory; the first is what matters.
+MAX_PROBLEMS = 1000
+
+_sha256 = hashlib.sha256
+
+
+class EntryRow(NamedTuple):
+    """One ledger entry as stored. Only ``index``, ``kind`` and ``body`` are required."""
+
+    index: int
+    kind: str
+    body: bytes
+    #: The ``leaf_hash`` column, if the source has one.
+    leaf_hash: bytes | None = None
+    #: The stored level-0 subtree hash (``ledger_nodes``), if the source has one.
+    node: bytes | None = None
+    #: The pay record row pointing at this entry, in whatever shape ``pay_payload`` reads;
+    #: None when there is none (decision entries, or an export).
+    pay: Any = None
+
+
+class CheckpointRow(NamedTuple):
+    size: int
+    root: bytes
+    note: str
+    signed_at: Any = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that does not match; ``index`` names the entry when one is to blame."""
+
+    index: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return self.message if self.index is None else f"entry {self.index}: {self.message}"
+
+
+@dataclass
+class VerifyResult:
+    entries: int = 0
+    root: bytes = EMPTY_ROOT
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    checkpoints: int = 0
+    #: The latest checkpoint that verified, if any.
+    latest: CheckpointRow | None = None
+    key: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    @property
+    def first(self) -> Problem | None:
+        """The problem with the lowest entry index, else the first found."""
+        named = [p for p in self.problems if p.index is not None]
+        if named:
+            return min(named, key=lambda p: p.index)  # type: ignore[arg-type,return-value]
+        return self.problems[0] if self.problems else None
+
+    def summary(self) -> str:
+        if not self.ok:
+            more = self.problem_count - 1
+            return f"{self.first}" + (f" (and {more} more problem(s))" if more else "")
+        text = f"ok: {self.entries} entries, root {self.root.hex()}"
+        if self.latest is None:
+            return text + ", no checkpoint signed yet"
+        when = f" at {self.latest.signed_at:%Y-%m-%d %H:%M} UTC" if self.latest.signed_at else ""
+        return (f"{text}, checkpoint {self.latest.size} signed{when} by {self.key} verifies, "
+                f"{self.checkpoints} checkpoint(s) match the entries")
+
+    def add(self, index: int | None, message: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(index, message))
+
+
+class RootStack:
+    """Incremental RFC 6962 root: the hashes of the perfect subtrees the entries so far
+    split into, largest first (one per 1-bit of the size), so memory is O(log n)."""
+
+    __slots__ = ("levels", "hashes")
+
+    def __init__(self) -> None:
+        self.levels: list[int] = []
+        self.hashes: list[bytes] = []
+
+    def push(self, leaf: bytes) -> None:
+        h, level = leaf, 0
+        levels, hashes = self.levels, self.hashes
+        while levels and levels[-1] == level:
+            levels.pop()
+            h = _sha256(b"\x01" + hashes.pop() + h).digest()
+            level += 1
+        levels.append(level)
+        hashes.append(h)
+
+    def root(self) -> bytes:
+        """RFC 6962 combines the unequal subtrees right to left (the left one is larger)."""
+        if not self.hashes:
+            return EMPTY_ROOT
+        h = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            h = _sha256(b"\x01" + left + h).digest()
+        return h
+
+
+def _refuse_float(text: str) -> Any:
+    raise ValueError(f"holds the number {text}: money and hours are decimal strings")
+
+
+def _refuse_constant(text: str) -> Any:
+    raise ValueError(f"holds {text}, which is not JSON")
+
+
+_decoder = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_constant)
+
+
+def encode(obj: Mapping[str, Any]) -> bytes:
+    """RFC 8785 bytes, quickly: for objects of str/int/bool/None (all a ledger entry holds)
+    json.dumps with sorted keys and no spaces writes the same bytes as RFC 8785 and runs in
+    C. Callers that find a mismatch confirm it with the reference encoder (``canonical``)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _is_encoding_of(obj: Mapping[str, Any], body: bytes) -> bool:
+    try:
+        if encode(obj) == body:
+            return True
+    except (TypeError, ValueError, UnicodeEncodeError):
+        pass
+    try:
+        return canonical_bytes(obj) == body
+    except (TypeError, ValueError):
+        return False
+
+
+def _differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> str:
+    keys = sorted(k for k in set(expected) | set(actual) if expected.get(k) != actual.get(k))
+    return ", ".join(
+        f"{k}: row says {json.dumps(expected.get(k))}, entry says {json.dumps(actual.get(k))}"
+        for k in keys[:4]
+    ) or "same fields, different bytes"
+
+
+def verify(
+    rows: Iterable[EntryRow],
+    *,
+    origin: str,
+    public_key: bytes | None,
+    checkpoints: Sequence[CheckpointRow] = (),
+    head: tuple[int, bytes] | None = None,
+    nodes_root: bytes | str | None = None,
+    pay_payload: Callable[[Any, Any], dict[str, Any]] | None = None,
+    pay_rows_total: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> VerifyResult:
+    """Check ``rows`` (in index order) and everything stored about them.
+
+    ``head`` is the stored (size, root); ``nodes_root`` the root the stored subtree hashes
+    give at the head's size (or a message saying why they give none). ``pay_payload(pay,
+    member_name)`` returns the public fields of a pay row as they are hashed; with it every
+    pay entry is checked against its row, and ``pay_rows_total`` (the number of pay rows
+    stored) catches rows that point at no entry.
+    """
+    result = VerifyResult()
+    by_size: dict[int, list[CheckpointRow]] = {}
+    for cp in checkpoints:
+        by_size.setdefault(cp.size, []).append(cp)
+    stack = RootStack()
+    push = stack.push
+    add = result.add
+    decode = _decoder.decode
+    expected = 0
+    pay_rows_seen = 0
+    first_bad: int | None = None
+    for row in rows:
+        index, kind, body = row[0], row[1], row[2]
+        if index != expected:
+            if index < expected:
+                add(index, f"appears twice (or out of order) after entry {expected - 1}")
+                continue
+            # Gap: the missing indexes are named; the tree from here on cannot match.
+            add(expected, f"is missing (the next stored entry is {index})")
+            first_bad = expected if first_bad is None else first_bad
+            expected = index
+        bad = False
+        if not isinstance(body, bytes):
+            body = bytes(body)
+        leaf = _sha256(b"\x00" + body).digest()
+        try:
+            decoded = decode(body.decode("utf-8"))
+            if not isinstance(decoded, dict):
+                raise ValueError("is not a JSON object")
+        except (ValueError, UnicodeDecodeError) as exc:
+            add(index, f"body is not a ledger entry: {exc}")
+            decoded, bad = None, True
+        if decoded is not None:
+            own = decoded.get("index")
+            if own != index or isinstance(own, bool):
+                add(index, f"its body says it is entry {own}: entries were moved or swapped")
+                bad = True
+            if decoded.get("kind") != kind:
+                add(index, f"kind column says {kind!r} but its body says {decoded.get('kind')!r}")
+                bad = True
+        stored_leaf, stored_node, pay = row[3], row[4], row[5]
+        if stored_leaf is not None and bytes(stored_leaf) != leaf:
+            add(index, "leaf hash does not match its body")
+            bad = True
+        if stored_node is not None and bytes(stored_node) != leaf:
+            add(index, "stored subtree hash (ledger_nodes level 0) does not match its body")
+            bad = True
+        if pay_payload is not None:
+            if pay is not None:
+                pay_rows_seen += 1
+            if kind == "pay" and pay is None:
+                add(index, "pay entry has no pay record row")
+                bad = True
+            elif kind != "pay" and pay is not None:
+                add(index, f"a pay record row points at this {kind} entry")
+                bad = True
+            elif pay is not None and decoded is not None:
+                try:
+                    want = {"index": index, "kind": "pay",
+                            **pay_payload(pay, decoded.get("member_name"))}
+                except (TypeError, ValueError, AttributeError) as exc:
+                    add(index, f"pay record row is unreadable: {exc}")
+                    bad = True
+                else:
+                    if not _is_encoding_of(want, body):
+                        add(index, "pay record row does not re-encode to the entry's bytes ("
+                            + _differences(want, decoded) + ")")
+                        bad = True
+        elif decoded is not None and not _is_encoding_of(decoded, body):
+            # No row to compare with: at least the body must be canonical, so no reader can
+            # see other fields than the hash covers (repeated keys, stray whitespace).
+            add(index, "body is not in canonical form (RFC 8785)")
+            bad = True
+        if bad and first_bad is None:
+            first_bad = index
+        push(leaf)
+        expected = index + 1
+        if expected in by_size:
+            _check_checkpoints(result, by_size.pop(expected), stack.root(), first_bad)
+        if progress is not None and not expected & 0x3FFF:
+            progress(expected)
+    if progress is not None:
+        progress(expected)
+
+    result.entries = expected
+    result.root = stack.root()
+    if head is not None:
+        size, root = head
+        if size > expected:
+            add(expected, f"is missing: the ledger head says there are {size} entries, "
+                f"only {expected} are stored")
+        elif size < expected:
+            add(size, f"is stored beyond the ledger head ({size} entries)")
+        elif bytes(root) != result.root:
+            add(None, "the ledger head's root does not match the entries")
+    if isinstance(nodes_root, str):
+        add(None, nodes_root)
+    elif nodes_root is not None and bytes(nodes_root) != result.root and (
+        head is None or head[0] == expected
+    ):
+        add(None, "the stored subtree hashes (ledger_nodes) give a root that does not "
+            "match the entries")
+    if pay_rows_total is not None and pay_rows_total != pay_rows_seen:
+        add(None, f"{pay_rows_total - pay_rows_seen} pay record row(s) point at no ledger entry")
+    for size, cps in sorted(by_size.items()):
+        for cp in cps:
+            add(expected, f"is missing: checkpoint {cp.size} was signed for {cp.size} entries, "
+                f"only {expected} are stored")
+    _check_signatures(result, checkpoints, origin, public_key)
+    return result
+
+
+def _check_checkpoints(
+    result: VerifyResult, cps: list[CheckpointRow], root: bytes, first_bad: int | None
+) -> None:
+    for cp in cps:
+        result.checkpoints += 1
+        if bytes(cp.root) != root:
+            # The entries were rewritten after this checkpoint was signed; if no row was
+            # caught by its stored hashes, the rewrite also replaced those (an attacker who
+            # rewrote the leaf and subtree hashes cannot re-sign the checkpoint).
+            where = (f"entry {first_bad} or earlier" if first_bad is not None
+                     else f"an entry before {cp.size}")
+            result.add(first_bad, f"checkpoint {cp.size} does not match the entries: "
+                       f"{where} was rewritten after it was signed")
+
+
+def _check_signatures(
+    result: VerifyResult, checkpoints: Sequence[CheckpointRow], origin: str, public_key: bytes | None
+) -> None:
+    if not checkpoints:
+        return
+    if public_key is None:
+        result.add(None, "no published key to check the checkpoints' signatures against")
+        return
+    result.key = notes.verifier_key(origin, public_key).rsplit("+", 1)[0]
+    latest = max(checkpoints, key=lambda cp: cp.size)
+    for cp in checkpoints:
+        try:
+            stated = notes.parse_and_verify(cp.note, origin, public_key)
+        except notes.CheckpointError as exc:
+            result.add(None, f"checkpoint {cp.size}: {exc}")
+            continue
+        if stated.size != cp.size or stated.root != bytes(cp.root):
+            result.add(None, f"checkpoint {cp.size}: its stored size/root differ from the "
+                       f"signed note (which says size {stated.size})")
+            continue
+        if cp is latest:
+            result.latest = cp

@@ -1,0 +1,35 @@
+"""Typed SQLAlchemy 2 models, one module per aggregate. Importing this package registers
+every table on ``coop.db.Base.metadata`` (Alembic and the drift test rely on it)."""
+
+from coop.models.account import AccountToken
+from coop.models.audit import AuditEvent
+from coop.models.cooperative import Cooperative
+from coop.models.ledger import Checkpoint, LedgerEntry, LedgerHead, LedgerNode, PayRecord
+from coop.models.member import Member, MemberStatus, Qualification, Role
+from coop.models.notification import (
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxMessage,
+    ProposalNotice,
+)
+from coop.models.proposal import (
+    Ballot,
+    BallotChange,
+    Choice,
+    Comment,
+    ElectorateMember,
+    Outcome,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+)
+from coop.models.rule import Rule, RuleVersion
+
+__all__ = [
+    "AccountToken", "AuditEvent", "Ballot", "BallotChange", "Checkpoint", "Choice", "Comment", "Cooperative",
+    "ElectorateMember", "LedgerEntry", "LedgerHead", "LedgerNode", "Member", "MemberStatus",
+    "Outcome", "PayRecord", "Proposal", "ProposalKind", "ProposalStatus", "Qualification", "Role",
+    "Rule", "RuleVersion",
+    "Notification", "NotificationKind", "NotificationPreference", "OutboxMessage", "ProposalNotice",
+]

@@ -1,0 +1,192 @@
+"""Member accounts: passwords, logging in, one-time invitation and reset tokens.
+
+Passwords are hashed with argon2id (argon2-cffi's ``PasswordHasher``, the hash OWASP
+recommends); nothing here is hand-rolled. Tokens are ``secrets.token_urlsafe(32)`` (256 bits);
+only their SHA-256 digest is stored, and a conditional UPDATE makes each usable once even
+when two requests race.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from coop.db import utcnow
+from coop.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from coop.models import AccountToken, Cooperative, Member, MemberStatus
+from coop.services import audit
+from coop.services.actor import Actor
+
+MIN_PASSWORD_LENGTH = 10
+#: argon2 hashes whatever it is given; a cap keeps a megabyte "password" from costing CPU.
+MAX_PASSWORD_LENGTH = 1024
+INVITE = "invite"
+RESET = "reset"
+#: How long a token stays valid. An invitation waits for someone to read their mail; a
+#: reset is for someone at the keyboard now, but a day allows for the secretary's hours.
+LIFETIME = {INVITE: dt.timedelta(days=7), RESET: dt.timedelta(hours=24)}
+
+#: One message for every failed login, so a guess tells nobody which emails are members.
+LOGIN_FAILED = "wrong email or password"
+
+_hasher = PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the email is unknown, so an unknown email costs the
+    same argon2 work as a wrong password (no timing oracle for membership)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _check_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+                           field="password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(f"at most {MAX_PASSWORD_LENGTH} characters", field="password")
+
+
+def hash_password(password: str) -> str:
+    _check_password(password)
+    return _hasher.hash(password)
+
+
+def set_password(session: Session, actor: Actor, member: Member, password: str) -> Member:
+    """The member themself, the co-op's secretary or admin, or the operator."""
+    if actor.member_id != member.id:
+        actor.require_secretary(member.coop_id)
+    if member.status == MemberStatus.DEPARTED.value:
+        raise Conflict(f"{member.name} has departed; a departed member has no account",
+                       field="member")
+    member.password_hash = hash_password(password)
+    audit.record(session, actor, member.coop_id, "account.password_set", "member", member.id)
+    session.flush()
+    return member
+
+
+def authenticate(session: Session, coop: Cooperative, email: str, password: str) -> Member:
+    """The active member of this co-op with this email and password.
+
+    :raise Unauthenticated: with the same message for an unknown email, a member with no
+        password yet and a wrong password; a member who is not active is told their status
+        only after giving the right password.
+    """
+    member = session.scalars(
+        select(Member).where(Member.coop_id == coop.id,
+                             Member.email == (email or "").strip().lower())
+    ).one_or_none()
+    stored = member.password_hash if member is not None else None
+    try:
+        _hasher.verify(stored or _dummy_hash(), password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise Unauthenticated(LOGIN_FAILED) from None
+    if member is None or stored is None:
+        # Only reachable if someone guessed the dummy's random password; refuse all the same.
+        raise Unauthenticated(LOGIN_FAILED)
+    if not member.is_active:
+        raise Unauthenticated(f"your membership is {member.status}; only active members can log in")
+    if _hasher.check_needs_rehash(stored):
+        # The hasher's parameters were raised since this hash was made: upgrade it now,
+        # while we hold the plain password.
+        member.password_hash = _hasher.hash(password)
+        session.flush()
+    return member
+
+
+# -- one-time tokens -----------------------------------------------------------------------
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _issue(session: Session, actor: Actor, coop: Cooperative, member: Member, purpose: str,
+           now: dt.datetime | None) -> str:
+    actor.require_secretary(coop.id)
+    if member.coop_id != coop.id:
+        raise NotFound(f"no member {member.id} in this co-op", field="member")
+    if member.status == MemberStatus.DEPARTED.value:
+        raise Conflict(f"{member.name} has departed; a departed member has no account",
+                       field="member")
+    now = now or utcnow()
+    # A new link makes older unused ones of the same purpose worthless: only the latest
+    # message in someone's mailbox works.
+    session.execute(
+        update(AccountToken)
+        .where(AccountToken.member_id == member.id, AccountToken.purpose == purpose,
+               AccountToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    row = AccountToken(coop_id=coop.id, member_id=member.id, purpose=purpose,
+                       token_hash=token_digest(token), created_at=now,
+                       expires_at=now + LIFETIME[purpose])
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, coop.id, f"account.{purpose}_issued", "member", member.id,
+                 token_id=row.id, expires_at=row.expires_at.isoformat())
+    return token
+
+
+def create_invitation(session: Session, actor: Actor, coop: Cooperative, member: Member,
+                      now: dt.datetime | None = None) -> str:
+    """A token with which the member sets their first password; valid for 7 days.
+    Admission is separate: an applicant who accepts can log in once admitted."""
+    return _issue(session, actor, coop, member, INVITE, now)
+
+
+def create_reset(session: Session, actor: Actor, coop: Cooperative, member: Member,
+                 now: dt.datetime | None = None) -> str:
+    """A token with which the member sets a new password; valid for 24 hours."""
+    return _issue(session, actor, coop, member, RESET, now)
+
+
+INVALID_TOKEN = "this link is not valid; ask the secretary for a new one"
+
+
+def redeem(session: Session, coop: Cooperative, token: str, new_password: str,
+           now: dt.datetime | None = None) -> Member:
+    """Set the password a token was issued for. Each token works once."""
+    _check_password(new_password)  # before the token is spent, so a typo does not burn it
+    now = now or utcnow()
+    row = session.scalars(
+        select(AccountToken).where(AccountToken.token_hash == token_digest(token or ""),
+                                   AccountToken.coop_id == coop.id)
+    ).one_or_none()
+    if row is None:
+        raise InvalidInput(INVALID_TOKEN, field="token")
+    if row.used_at is not None:
+        raise InvalidInput("this link has already been used (or a newer one was sent); "
+                           "ask the secretary for a new one", field="token")
+    if row.expires_at <= now:
+        raise InvalidInput(f"this link expired on {row.expires_at:%Y-%m-%d %H:%M} UTC; "
+                           "ask the secretary for a new one", field="token")
+    member = session.get(Member, row.member_id)
+    assert member is not None
+    if member.status == MemberStatus.DEPARTED.value:
+        raise InvalidInput(f"{member.name} has departed; this link no longer works", field="token")
+    password_hash = _hasher.hash(new_password)  # the slow part, before the row lock is taken
+    # The database decides who wins: of two concurrent redemptions, the second UPDATE waits
+    # for the first to commit, then matches no row.
+    result = session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == row.id, AccountToken.used_at.is_(None),
+               AccountToken.expires_at > now)
+        .values(used_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidInput("this link has already been used; ask the secretary for a new one",
+                           field="token")
+    member.password_hash = password_hash
+    action = "account.invitation_accepted" if row.purpose == INVITE else "account.password_reset"
+    audit.record(session, Actor.of(member), coop.id, action, "member", member.id, token_id=row.id)
+    session.flush()
+    return member
+

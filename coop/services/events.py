@@ -1,0 +1,27 @@
+"""Domain events, delivered to in-process listeners inside the same transaction.
+
+The services emit (``proposal.closed``, ``ledger.appended``…); listeners such as the webhook
+outbox and member notifications write their own rows in the same transaction, so an event is
+recorded if and only if the change that caused it commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+Listener = Callable[[Session, int, str, dict[str, Any]], None]
+_listeners: list[Listener] = []
+
+
+def subscribe(listener: Listener) -> Listener:
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+def emit(session: Session, coop_id: int, event: str, payload: dict[str, Any]) -> None:
+    for listener in list(_listeners):
+        listener(session, coop_id, event, payload)

@@ -1,0 +1,266 @@
+"""Members: admission, status lifecycle, roles, qualifications, CSV import."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from coop.db import utcnow
+from coop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coop.models import Cooperative, Member, MemberStatus, Qualification, Role
+from coop.pay import Pay
+from coop.services import audit, ledger, pay
+from coop.services.actor import Actor
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+#: The status lifecycle: which moves are allowed from where.
+TRANSITIONS = {
+    MemberStatus.APPLICANT.value: {MemberStatus.ACTIVE.value, MemberStatus.DEPARTED.value},
+    MemberStatus.ACTIVE.value: {MemberStatus.SUSPENDED.value, MemberStatus.DEPARTED.value},
+    MemberStatus.SUSPENDED.value: {MemberStatus.ACTIVE.value, MemberStatus.DEPARTED.value},
+    MemberStatus.DEPARTED.value: set(),
+}
+
+
+def _check_member_fields(name: str, email: str, role: str, status: str) -> None:
+    if not (name or "").strip():
+        raise InvalidInput("a member needs a name", field="name")
+    if len(name) > 200:
+        raise InvalidInput("at most 200 characters", field="name")
+    if not EMAIL.match(email or ""):
+        raise InvalidInput(f"'{email}' is not an email address", field="email")
+    if role not in {r.value for r in Role}:
+        raise InvalidInput(f"role must be one of member, secretary, admin; got '{role}'", field="role")
+    if status not in (MemberStatus.APPLICANT.value, MemberStatus.ACTIVE.value):
+        raise InvalidInput("a new member is an applicant or active", field="status")
+
+
+def add_member(
+    session: Session, actor: Actor, coop: Cooperative, name: str, email: str,
+    role: str = Role.MEMBER.value, status: str = MemberStatus.APPLICANT.value,
+    active_since: dt.datetime | None = None,
+) -> Member:
+    actor.require_secretary(coop.id)
+    _check_member_fields(name, email, role, status)
+    now = utcnow()
+    member = Member(
+        coop_id=coop.id, name=name.strip(), email=email.strip().lower(), role=role, status=status,
+        joined_at=active_since or now,
+        active_since=(active_since or now) if status == MemberStatus.ACTIVE.value else None,
+    )
+    session.flush()  # anything pending belongs outside the savepoint below
+    try:
+        # A savepoint, so a duplicate refused by the unique constraint (even one racing in
+        # from another request) leaves the rest of the transaction usable.
+        with session.begin_nested():
+            session.add(member)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"a member with email '{email}' already exists", field="email") from None
+    audit.record(session, actor, coop.id, "member.added", "member", member.id,
+                 name=member.name, role=role, status=status)
+    return member
+
+
+def get_member(session: Session, coop_id: int, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None or member.coop_id != coop_id:
+        raise NotFound(f"no member {member_id} in this co-op", field="member")
+    return member
+
+
+def find_member(session: Session, coop_id: int, ref: str) -> Member:
+    """By id or email: what an operator types at the command line."""
+    if ref.isdigit():
+        return get_member(session, coop_id, int(ref))
+    member = session.scalars(
+        select(Member).where(Member.coop_id == coop_id, Member.email == ref.strip().lower())
+    ).one_or_none()
+    if member is None:
+        raise NotFound(f"no member '{ref}' in this co-op", field="member")
+    return member
+
+
+def list_members(session: Session, coop_id: int, status: str | None = None) -> list[Member]:
+    """Members with their qualifications: two queries whatever the count."""
+    q = select(Member).where(Member.coop_id == coop_id).options(selectinload(Member.qualifications))
+    if status:
+        q = q.where(Member.status == status)
+    return list(session.scalars(q.order_by(Member.name, Member.id)))
+
+
+def change_status(session: Session, actor: Actor, coop: Cooperative, member: Member, status: str) -> Member:
+    actor.require_secretary(coop.id)
+    if member.coop_id != coop.id:
+        raise NotFound("no such member in this co-op", field="member")
+    if status not in TRANSITIONS.get(member.status, set()):
+        raise Conflict(f"a member who is {member.status} cannot become {status}", field="status")
+    previous = member.status
+    now = utcnow()
+    member.status = status
+    if status == MemberStatus.ACTIVE.value:
+        member.active_since = now
+    if status == MemberStatus.DEPARTED.value:
+        member.departed_at = now
+        _end_pay(session, coop, member, now.date())
+    audit.record(session, actor, coop.id, f"member.{status}", "member", member.id, previous=previous)
+    session.flush()
+    return member
+
+
+def _end_pay(session: Session, coop: Cooperative, member: Member, on: dt.date) -> None:
+    """A departure ends pay with a ledger entry of its own, so the public record shows why."""
+    if member.id not in pay.current_table(session, coop.id):
+        return
+    ledger.append_pay_record(
+        session, coop, member.id, member.name, Pay(hourly_rate=_zero(), weekly_hours=_zero()),
+        pay.policy(session, coop.id).weeks_per_year, authority="departure", effective_date=on,
+    )
+
+
+def _zero():  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    return Decimal("0.00")
+
+
+def set_role(session: Session, actor: Actor, coop: Cooperative, member: Member, role: str) -> Member:
+    actor.require_admin(coop.id)
+    if role not in {r.value for r in Role}:
+        raise InvalidInput(f"role must be one of member, secretary, admin; got '{role}'", field="role")
+    previous, member.role = member.role, role
+    audit.record(session, actor, coop.id, "member.role_changed", "member", member.id,
+                 previous=previous, role=role)
+    session.flush()
+    return member
+
+
+# -- qualifications ------------------------------------------------------------------------
+
+def add_qualification(
+    session: Session, actor: Actor, coop: Cooperative, member: Member, field: str, level: int,
+    issuer: str, awarded_on: dt.date, title: str = "",
+) -> Qualification:
+    """A member records their own qualification; a secretary may record anyone's."""
+    if actor.member_id != member.id:
+        actor.require_secretary(coop.id)
+    if not (field or "").strip():
+        raise InvalidInput("name the field, e.g. accounting", field="field")
+    if not isinstance(level, int) or not 1 <= level <= 8:
+        raise InvalidInput("an EQF level from 1 to 8", field="level")
+    if not (issuer or "").strip():
+        raise InvalidInput("who awarded it", field="issuer")
+    if awarded_on > utcnow().date():
+        raise InvalidInput("cannot be awarded in the future", field="awarded_on")
+    q = Qualification(
+        coop_id=coop.id, member_id=member.id, field=field.strip().lower(), level=level,
+        issuer=issuer.strip(), awarded_on=awarded_on, title=(title or "").strip(),
+    )
+    session.add(q)
+    session.flush()
+    audit.record(session, actor, coop.id, "qualification.added", "qualification", q.id,
+                 member_id=member.id, field=q.field, level=level)
+    return q
+
+
+def verified_qualifications(session: Session, member_id: int) -> list[Qualification]:
+    return list(session.scalars(
+        select(Qualification).where(Qualification.member_id == member_id,
+                                    Qualification.verified_at.is_not(None))
+    ))
+
+
+def verify_qualification(session: Session, actor: Actor, coop: Cooperative, qualification: Qualification) -> Qualification:
+    """By a secretary, or by a member verified in the same field at the same level or higher
+    (peer verification: competence vouched for by competence). Never one's own."""
+    if qualification.coop_id != coop.id:
+        raise NotFound("no such qualification in this co-op", field="qualification")
+    if qualification.verified:
+        raise Conflict("this qualification is already verified")
+    if actor.member_id == qualification.member_id:
+        raise PermissionDenied("members cannot verify their own qualifications")
+    if not (actor.is_operator or (actor.member and actor.member.is_secretary and actor.member.is_active)):
+        verifier = actor.require_member(coop.id, scope="admin")
+        peers = [q for q in verified_qualifications(session, verifier.id)
+                 if q.field == qualification.field and q.level >= qualification.level]
+        if not peers:
+            raise PermissionDenied(
+                f"only a secretary or a member verified in {qualification.field} at EQF level "
+                f"{qualification.level} or higher may verify this"
+            )
+    qualification.verified_by_id = actor.member_id
+    qualification.verified_at = utcnow()
+    audit.record(session, actor, coop.id, "qualification.verified", "qualification", qualification.id)
+    session.flush()
+    return qualification
+
+
+# -- CSV import ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1-based line number in the file, header is line 1
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.row}, {self.field}: {self.message}"
+
+
+class ImportRejected(InvalidInput):
+    """At least one row is wrong: nothing was written. ``errors`` lists every problem."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} error(s); nothing was imported: " + "; ".join(map(str, errors[:5])))
+        self.errors = errors
+
+
+MEMBER_COLUMNS = ("name", "email")
+
+
+def parse_members_csv(text: str) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in MEMBER_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ImportRejected([RowError(1, c, "missing column") for c in missing])
+    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+
+
+def import_members(session: Session, actor: Actor, coop: Cooperative, text: str) -> list[Member]:
+    """All or nothing: every row is checked first; on any error nothing is written."""
+    actor.require_secretary(coop.id)
+    rows = parse_members_csv(text)
+    errors: list[RowError] = []
+    seen: set[str] = set()
+    existing = set(session.scalars(select(Member.email).where(Member.coop_id == coop.id)))
+    for n, row in enumerate(rows, start=2):
+        role = row.get("role") or Role.MEMBER.value
+        status = row.get("status") or MemberStatus.ACTIVE.value
+        try:
+            _check_member_fields(row.get("name", ""), row.get("email", ""), role, status)
+        except InvalidInput as exc:
+            errors.append(RowError(n, exc.field or "row", exc.message))
+            continue
+        email = row["email"].lower()
+        if email in seen or email in existing:
+            errors.append(RowError(n, "email", f"'{email}' appears twice or is already a member"))
+        seen.add(email)
+    if errors:
+        raise ImportRejected(errors)
+    added = []
+    with session.begin_nested():
+        for row in rows:
+            added.append(add_member(
+                session, actor, coop, row["name"], row["email"],
+                role=row.get("role") or Role.MEMBER.value,
+                status=row.get("status") or MemberStatus.ACTIVE.value,
+            ))
+    return added

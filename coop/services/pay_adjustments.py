@@ -1,0 +1,99 @@
+"""Pay adjustments: what a proposal changes, the pay-policy check when drafted and again
+when executed, and the pay record it appends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from coop.errors import InvalidInput, PolicyViolation
+from coop.models import Cooperative, Member, Proposal
+from coop.pay import Pay, Supplement, SupplementReason, apply_change, check_policy
+from coop.services import events, ledger, pay
+
+
+def pay_to_json(p: Pay | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {"hourly_rate": str(p.hourly_rate), "weekly_hours": str(p.weekly_hours),
+            "supplements": ledger.supplements_json(p)}
+
+
+def pay_from_json(data: dict[str, Any]) -> Pay:
+    return Pay(
+        hourly_rate=Decimal(data["hourly_rate"]), weekly_hours=Decimal(data["weekly_hours"]),
+        supplements=tuple(
+            Supplement(kind=s["kind"], amount=Decimal(s["amount"]), reason=SupplementReason(s["reason"]),
+                       qualification_id=s.get("qualification_id"))
+            for s in data.get("supplements", [])
+        ),
+    )
+
+
+def new_pay(current: Pay | None, change: dict[str, Any]) -> Pay:
+    """Merge the proposed change into the member's current pay."""
+    rate = change.get("hourly_rate")
+    hours = change.get("weekly_hours")
+    supplements = change.get("supplements")
+    if rate is None and hours is None and supplements is None:
+        raise InvalidInput("propose a new hourly rate, weekly hours or supplements", field="hourly_rate")
+    if current is None and (rate is None or hours is None):
+        raise InvalidInput("this member has no pay yet: give both an hourly rate and weekly hours",
+                           field="hourly_rate" if rate is None else "weekly_hours")
+    try:
+        return Pay(
+            hourly_rate=rate if rate is not None else current.hourly_rate,  # type: ignore[union-attr]
+            weekly_hours=hours if hours is not None else current.weekly_hours,  # type: ignore[union-attr]
+            supplements=tuple(supplements) if supplements is not None else current.supplements,  # type: ignore[union-attr]
+        )
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(str(exc), field="hourly_rate") from None
+
+
+def violations_message(violations: list[Any]) -> str:
+    return "; ".join(v.message for v in violations)
+
+
+def prepare(session: Session, coop: Cooperative, subject: Member, change: dict[str, Any]) -> dict[str, Any]:
+    if subject.coop_id != coop.id:
+        raise InvalidInput("no such member in this co-op", field="subject_member_id")
+    if not subject.is_active:
+        raise InvalidInput(f"{subject.name} is {subject.status}; pay adjustments are for active members",
+                           field="subject_member_id")
+    reason = change.get("reason")
+    if reason not in {r.value for r in SupplementReason}:
+        raise InvalidInput("state the reason: hours, skills, responsibility, seniority or other", field="reason")
+    table = pay.current_table(session, coop.id)
+    current = table.get(subject.id)
+    proposed = new_pay(current, change)
+    policy = pay.policy(session, coop.id)
+    violations = check_policy(apply_change(table, subject.id, proposed), policy)
+    if violations:
+        raise PolicyViolation(violations_message(violations), field="hourly_rate")
+    return {"reason": reason, "previous": pay_to_json(current), "new": pay_to_json(proposed)}
+
+
+def check(session: Session, p: Proposal, now: dt.datetime) -> str | None:
+    """At execution the pay policy then in force decides, against the pay table then."""
+    assert p.subject_member_id is not None
+    table = pay.current_table(session, p.coop_id)
+    violations = check_policy(apply_change(table, p.subject_member_id, pay_from_json(p.details["new"])),
+                              pay.policy(session, p.coop_id))
+    return violations_message(violations) if violations else None
+
+
+def apply(session: Session, p: Proposal, now: dt.datetime) -> None:
+    assert p.subject_member_id is not None
+    coop = session.get(Cooperative, p.coop_id)
+    subject = session.get(Member, p.subject_member_id)
+    assert coop is not None and subject is not None
+    record = ledger.append_pay_record(
+        session, coop, subject.id, subject.name, pay_from_json(p.details["new"]),
+        pay.policy(session, coop.id).weeks_per_year, authority="proposal",
+        effective_date=now.date(), proposal_id=p.id,
+    )
+    events.emit(session, coop.id, "pay.changed", {"member_id": subject.id, "proposal_id": p.id,
+                                                  "entry_index": record.entry_index})

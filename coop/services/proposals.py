@@ -1,0 +1,383 @@
+"""Proposals: drafting, deliberation, voting, closing and execution (DESIGN.md, exact).
+
+Every state change locks the proposal row first (``FOR UPDATE`` on PostgreSQL; SQLite's
+write lock is held from ``BEGIN IMMEDIATE``), so a ballot can never land after a close and
+a close can never execute twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from coop.db import utcnow
+from coop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coop.governance import Tally, decide, parse_quorum, parse_threshold
+from coop.models import (
+    Ballot, BallotChange, Choice, Comment, Cooperative, ElectorateMember, Member, MemberStatus,
+    Outcome, Proposal, ProposalKind, ProposalStatus, Qualification,
+)
+from coop.services import audit, events, ledger, pay_adjustments, rule_changes, rules
+from coop.services.actor import Actor
+
+S = ProposalStatus
+
+#: Which voting rule governs each kind. Rule changes are resolved per change (entrenched?).
+VOTING_GROUP = {
+    ProposalKind.PAY_ADJUSTMENT.value: "pay_adjustment",
+    ProposalKind.GENERAL.value: "general",
+    ProposalKind.ELECTION.value: "election",
+    ProposalKind.RECALL.value: "recall",
+}
+
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How a passed decision of one kind is applied. ``check`` runs first and returns the
+    reason it cannot be applied now (the pay policy changed meanwhile…), or None; ``apply``
+    then does it, in the same transaction as the close."""
+
+    check: Callable[[Session, Proposal, dt.datetime], str | None]
+    apply: Callable[[Session, Proposal, dt.datetime], None]
+
+
+#: Kind-specific hooks, so capabilities such as elections plug in without editing this module.
+executors: dict[str, Execution] = {}
+#: ``ballot_checkers[kind](session, proposal, approvals) -> approvals``: approval ballots.
+ballot_checkers: dict[str, Callable[[Session, Proposal, list[int] | None], list[int]]] = {}
+#: ``electorate_filters[kind](session, proposal, member_ids) -> member_ids``: recusals.
+electorate_filters: dict[str, Callable[[Session, Proposal, set[int]], set[int]]] = {}
+#: ``openers[kind](session, proposal, now)``: checks and work when voting opens (the pale).
+openers: dict[str, Callable[[Session, Proposal, dt.datetime], None]] = {}
+#: ``closers[kind](session, proposal, now) -> dict``: a custom tally and decision (elections);
+#: returns extra fields for the decision record.
+closers: dict[str, Callable[[Session, Proposal, dt.datetime], dict[str, Any]]] = {}
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+def get(session: Session, coop: Cooperative, proposal_id: int, *, lock: bool = False,
+        now: dt.datetime | None = None) -> Proposal:
+    """A proposal of this co-op. Reading closes it first if its deadline has passed."""
+    q = select(Proposal).where(Proposal.id == proposal_id, Proposal.coop_id == coop.id)
+    if lock:
+        q = q.with_for_update()
+    proposal = session.scalars(q).one_or_none()
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_id} in this co-op", field="proposal")
+    if lock:
+        session.refresh(proposal)
+    if _overdue(proposal, now or utcnow()):
+        if not lock:
+            return get(session, coop, proposal_id, lock=True, now=now)
+        close(session, proposal, now or utcnow())
+    return proposal
+
+
+def list_proposals(session: Session, coop: Cooperative, status: str | None = None,
+                   kind: str | None = None, now: dt.datetime | None = None) -> list[Proposal]:
+    close_due(session, now or utcnow(), coop_id=coop.id)
+    q = select(Proposal).where(Proposal.coop_id == coop.id)
+    if status:
+        q = q.where(Proposal.status == status)
+    if kind:
+        q = q.where(Proposal.kind == kind)
+    return list(session.scalars(q.order_by(Proposal.id.desc())))
+
+
+def _overdue(p: Proposal, now: dt.datetime) -> bool:
+    return p.status == S.VOTING.value and p.voting_closes_at is not None and p.voting_closes_at <= now
+
+
+# -- drafting --------------------------------------------------------------------------------
+
+def _new(session: Session, actor: Actor, coop: Cooperative, kind: str, title: str, body: str,
+         details: dict[str, Any], subject: Member | None = None) -> Proposal:
+    author = actor.require_member(coop.id, scope="propose")
+    if not (title or "").strip():
+        raise InvalidInput("a proposal needs a title", field="title")
+    p = Proposal(
+        coop_id=coop.id, kind=kind, title=title.strip(), body=(body or "").strip(),
+        status=S.DRAFT.value, author_id=author.id,
+        subject_member_id=subject.id if subject else None, details=details, created_at=utcnow(),
+    )
+    session.add(p)
+    session.flush()
+    audit.record(session, actor, coop.id, "proposal.drafted", "proposal", p.id, kind=kind, title=p.title)
+    return p
+
+
+def draft_general(session: Session, actor: Actor, coop: Cooperative, title: str, body: str) -> Proposal:
+    return _new(session, actor, coop, ProposalKind.GENERAL.value, title, body, {})
+
+
+def draft_pay_adjustment(session: Session, actor: Actor, coop: Cooperative, title: str, body: str,
+                         subject: Member, change: dict[str, Any]) -> Proposal:
+    """``change``: hourly_rate / weekly_hours (Decimal), supplements (list of pay.Supplement),
+    reason. Refused, naming the numbers, if it would break the pay policy now."""
+    details = pay_adjustments.prepare(session, coop, subject, change)
+    return _new(session, actor, coop, ProposalKind.PAY_ADJUSTMENT.value, title, body, details, subject)
+
+
+def draft_rule_change(session: Session, actor: Actor, coop: Cooperative, title: str, body: str,
+                      change: dict[str, Any]) -> Proposal:
+    details = rule_changes.prepare(session, coop, change)
+    return _new(session, actor, coop, ProposalKind.RULE_CHANGE.value, title, body, details)
+
+
+# -- lifecycle -------------------------------------------------------------------------------
+
+def _require_author_or_secretary(actor: Actor, p: Proposal) -> None:
+    if actor.member_id is not None and actor.member_id == p.author_id:
+        actor.require_scope("propose")
+        return
+    try:
+        actor.require_secretary(p.coop_id)
+    except PermissionDenied:
+        raise PermissionDenied("only the proposal's author or the secretary may do this") from None
+
+
+def _require_status(p: Proposal, *allowed: ProposalStatus, doing: str) -> None:
+    if p.status not in {s.value for s in allowed}:
+        raise Conflict(f"cannot {doing}: the proposal is {p.status}", field="status")
+
+
+def voting_rule_for(session: Session, p: Proposal) -> tuple[rules.VotingRule, str]:
+    """The voting rule in force for this proposal now, and why it applies."""
+    params = rules.parameters(session, p.coop_id)
+    if p.kind == ProposalKind.RULE_CHANGE.value:
+        group, why = rule_changes.required_group(session, p)
+        return rules.voting_rule(params, group), why
+    group = VOTING_GROUP[p.kind]
+    return rules.voting_rule(params, group), f"{p.kind.replace('_', ' ')}s follow voting.{group}"
+
+
+def open_deliberation(session: Session, actor: Actor, coop: Cooperative, proposal_id: int,
+                      now: dt.datetime | None = None) -> Proposal:
+    now = now or utcnow()
+    p = get(session, coop, proposal_id, lock=True, now=now)
+    _require_author_or_secretary(actor, p)
+    _require_status(p, S.DRAFT, doing="open deliberation")
+    vr, _ = voting_rule_for(session, p)
+    p.status = S.DELIBERATION.value
+    p.deliberation_started_at = now
+    p.deliberation_ends_at = now + dt.timedelta(days=vr.notice_days)
+    audit.record(session, actor, coop.id, "proposal.deliberation_opened", "proposal", p.id,
+                 notice_days=vr.notice_days)
+    events.emit(session, coop.id, "proposal.deliberation_opened", {"proposal_id": p.id})
+    session.flush()
+    return p
+
+
+def withdraw(session: Session, actor: Actor, coop: Cooperative, proposal_id: int) -> Proposal:
+    p = get(session, coop, proposal_id, lock=True)
+    _require_author_or_secretary(actor, p)
+    _require_status(p, S.DRAFT, S.DELIBERATION, doing="withdraw (voting has opened)")
+    p.status = S.WITHDRAWN.value
+    audit.record(session, actor, coop.id, "proposal.withdrawn", "proposal", p.id)
+    session.flush()
+    return p
+
+
+def open_voting(session: Session, actor: Actor, coop: Cooperative, proposal_id: int,
+                now: dt.datetime | None = None) -> Proposal:
+    """Snapshot the electorate and fix the threshold and quorum from the rules in force."""
+    now = now or utcnow()
+    p = get(session, coop, proposal_id, lock=True, now=now)
+    _require_author_or_secretary(actor, p)
+    _require_status(p, S.DELIBERATION, doing="open voting")
+    assert p.deliberation_ends_at is not None
+    if now < p.deliberation_ends_at:
+        raise Conflict(
+            f"the notice period runs until {p.deliberation_ends_at:%Y-%m-%d %H:%M} UTC; "
+            "voting cannot open before then", field="status")
+    if p.kind in openers:
+        openers[p.kind](session, p, now)
+    vr, why = voting_rule_for(session, p)
+    params = rules.parameters(session, coop.id)
+    voters = set(session.scalars(
+        select(Member.id).where(Member.coop_id == coop.id, Member.status == MemberStatus.ACTIVE.value)
+    ))
+    if p.kind == ProposalKind.PAY_ADJUSTMENT.value and \
+            params.get("voting.pay_adjustment.recuse_subject", "true").lower() != "false":
+        voters.discard(p.subject_member_id)  # type: ignore[arg-type]
+    if p.kind in electorate_filters:
+        voters = electorate_filters[p.kind](session, p, voters)
+    session.add_all(ElectorateMember(proposal_id=p.id, member_id=m) for m in sorted(voters))
+    p.electorate_size = len(voters)
+    p.threshold = str(vr.threshold)
+    p.quorum = str(vr.quorum)
+    p.threshold_rule = f"{vr.rule_key}: {why}"
+    p.status = S.VOTING.value
+    p.voting_opened_at = now
+    p.voting_closes_at = now + dt.timedelta(days=rules.int_param(params, "voting.period_days", 7))
+    audit.record(session, actor, coop.id, "proposal.voting_opened", "proposal", p.id,
+                 electorate_size=len(voters), threshold=p.threshold, quorum=p.quorum)
+    events.emit(session, coop.id, "proposal.opened", {"proposal_id": p.id,
+                                                      "closes_at": p.voting_closes_at.isoformat()})
+    session.flush()
+    return p
+
+
+# -- deliberation ----------------------------------------------------------------------------
+
+def comment(session: Session, actor: Actor, coop: Cooperative, proposal_id: int, body: str,
+            qualification_id: int | None = None) -> Comment:
+    """A comment, or — citing one of the author's verified qualifications — an expert opinion.
+    Advisory: shown beside the proposal, never counted."""
+    member = actor.require_member(coop.id, scope="propose")
+    p = get(session, coop, proposal_id)
+    _require_status(p, S.DELIBERATION, S.VOTING, doing="comment")
+    if not (body or "").strip():
+        raise InvalidInput("write something", field="body")
+    if len(body) > 20000:
+        raise InvalidInput("at most 20,000 characters", field="body")
+    kind = "comment"
+    if qualification_id is not None:
+        q = session.get(Qualification, qualification_id)
+        if q is None or q.member_id != member.id:
+            raise InvalidInput("cite one of your own qualifications", field="qualification_id")
+        if not q.verified:
+            raise PermissionDenied("an expert opinion needs a verified qualification; this one is not verified yet")
+        fields = p.details.get("expertise_fields") or []
+        if fields and q.field not in fields:
+            raise PermissionDenied(
+                f"expert opinions on this proposal come from {', '.join(fields)}; yours is in {q.field}")
+        kind = "expert_opinion"
+    c = Comment(proposal_id=p.id, member_id=member.id, kind=kind, body=body.strip(),
+                qualification_id=qualification_id, created_at=utcnow())
+    session.add(c)
+    session.flush()
+    audit.record(session, actor, coop.id, f"proposal.{kind}", "comment", c.id, proposal_id=p.id)
+    return c
+
+
+def comments(session: Session, proposal_id: int) -> list[Comment]:
+    return list(session.scalars(select(Comment).where(Comment.proposal_id == proposal_id).order_by(Comment.id)))
+
+
+# -- voting ----------------------------------------------------------------------------------
+
+def _upsert_ballot(session: Session, values: dict[str, Any]) -> None:
+    """One live ballot per member, enforced by the unique constraint: concurrent first votes
+    become one insert and one update, never two rows."""
+    dialect = session.get_bind().dialect.name
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Ballot).values(**values)
+    session.execute(ins.on_conflict_do_update(
+        index_elements=[Ballot.proposal_id, Ballot.member_id],
+        set_={"choice": ins.excluded.choice, "approvals": ins.excluded.approvals,
+              "cast_at": ins.excluded.cast_at, "changes": Ballot.changes + 1},
+    ))
+
+
+def cast_ballot(session: Session, actor: Actor, coop: Cooperative, proposal_id: int, choice: str,
+                approvals: list[int] | None = None, now: dt.datetime | None = None) -> Proposal:
+    now = now or utcnow()
+    member = actor.require_member(coop.id, scope="vote")
+    p = get(session, coop, proposal_id, lock=True, now=now)
+    if p.status == S.CLOSED.value:
+        raise Conflict("voting on this proposal has closed", field="status")
+    _require_status(p, S.VOTING, doing="vote")
+    allowed = {Choice.APPROVE.value, Choice.ABSTAIN.value} if p.kind == ProposalKind.ELECTION.value \
+        else {Choice.YES.value, Choice.NO.value, Choice.ABSTAIN.value}
+    if choice not in allowed:
+        raise InvalidInput(f"choose one of {', '.join(sorted(allowed))}", field="choice")
+    in_electorate = session.get(ElectorateMember, (p.id, member.id)) is not None
+    if not in_electorate:
+        raise PermissionDenied("you are not in the electorate of this proposal (it was fixed when voting opened)")
+    if choice == Choice.APPROVE.value:
+        if p.kind not in ballot_checkers:
+            raise InvalidInput("approval ballots are for elections", field="choice")
+        approvals = ballot_checkers[p.kind](session, p, approvals)
+    else:
+        approvals = None
+    _upsert_ballot(session, {"proposal_id": p.id, "member_id": member.id, "choice": choice,
+                             "approvals": approvals, "cast_at": now, "changes": 0})
+    session.add(BallotChange(proposal_id=p.id, member_id=member.id, choice=choice,
+                             approvals=approvals, cast_at=now))
+    audit.record(session, actor, coop.id, "ballot.cast", "proposal", p.id, choice=choice)
+    session.flush()
+    cast = session.scalar(select(func.count()).select_from(Ballot).where(Ballot.proposal_id == p.id))
+    if cast is not None and p.electorate_size is not None and cast >= p.electorate_size:
+        close(session, p, now)  # the whole electorate has voted: close early
+    return p
+
+
+def my_ballot(session: Session, proposal_id: int, member_id: int) -> Ballot | None:
+    return session.scalars(select(Ballot).where(Ballot.proposal_id == proposal_id,
+                                                Ballot.member_id == member_id)).one_or_none()
+
+
+def tally(session: Session, proposal_id: int) -> Tally:
+    counts = dict(session.execute(
+        select(Ballot.choice, func.count()).where(Ballot.proposal_id == proposal_id).group_by(Ballot.choice)
+    ).all())
+    return Tally(yes=counts.get("yes", 0), no=counts.get("no", 0), abstain=counts.get("abstain", 0))
+
+
+# -- closing and execution --------------------------------------------------------------------
+
+def close(session: Session, p: Proposal, now: dt.datetime) -> Proposal:
+    """Close a locked proposal in voting; execute it if it passed. Exactly once: a proposal
+    not in voting is left alone, so repeated calls are harmless."""
+    if p.status != S.VOTING.value:
+        return p
+    extra: dict[str, Any] = {}
+    if p.kind in closers:
+        extra = closers[p.kind](session, p, now)
+    else:
+        t = tally(session, p.id)
+        d = decide(t, p.electorate_size or 0, parse_threshold(p.threshold or ""), parse_quorum(p.quorum or "1"))
+        p.yes_count, p.no_count, p.abstain_count = t.yes, t.no, t.abstain
+        p.outcome = Outcome.PASSED.value if d.passed else Outcome.FAILED.value
+        p.failed_test = d.reason.value if d.reason else None
+        p.outcome_reason = d.explanation
+    p.status = S.CLOSED.value
+    p.closed_at = now
+    refusal = None
+    if p.outcome == Outcome.PASSED.value and p.kind in executors:
+        # Checked before the decision record is written, so the record states what happened.
+        refusal = executors[p.kind].check(session, p, now)
+        if refusal:
+            p.outcome = Outcome.FAILED.value
+            p.failed_test = "not_applied"
+            p.outcome_reason = f"{p.outcome_reason}; but it was not applied: {refusal}"
+    ledger.append_decision_record(session, p, extra)
+    if p.outcome == Outcome.PASSED.value:
+        if p.kind in executors:
+            executors[p.kind].apply(session, p, now)
+        p.executed_at = now
+    audit.record(session, Actor.operator(), p.coop_id, "proposal.closed", "proposal", p.id,
+                 outcome=p.outcome, failed_test=p.failed_test)
+    events.emit(session, p.coop_id, "proposal.closed", {"proposal_id": p.id, "outcome": p.outcome})
+    if p.executed_at is not None:
+        events.emit(session, p.coop_id, "proposal.executed", {"proposal_id": p.id})
+    session.flush()
+    return p
+
+
+def close_due(session: Session, now: dt.datetime | None = None, coop_id: int | None = None) -> list[Proposal]:
+    """Close every proposal whose deadline has passed. Idempotent; safe to run concurrently."""
+    now = now or utcnow()
+    q = select(Proposal.id).where(Proposal.status == S.VOTING.value, Proposal.voting_closes_at <= now)
+    if coop_id is not None:
+        q = q.where(Proposal.coop_id == coop_id)
+    closed = []
+    for pid in session.scalars(q.order_by(Proposal.id)).all():
+        p = session.scalars(select(Proposal).where(Proposal.id == pid).with_for_update()).one()
+        session.refresh(p)
+        if _overdue(p, now):
+            closed.append(close(session, p, now))
+    return closed
+
+
+executors[ProposalKind.PAY_ADJUSTMENT.value] = Execution(pay_adjustments.check, pay_adjustments.apply)
+executors[ProposalKind.RULE_CHANGE.value] = Execution(rule_changes.check, rule_changes.apply)
+executors[ProposalKind.GENERAL.value] = Execution(lambda s, p, now: None, lambda s, p, now: None)

@@ -1,0 +1,46 @@
+"""One database session and one commit per request.
+
+Handlers call services, which flush; the commit happens once, after the handler, only if
+the response is not an error. A test may install a session of its own (``coop.session``
+in ``app.extensions``'s factory) to keep its work inside a rolled-back transaction.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, g
+from sqlalchemy.orm import Session
+
+from coop.ledger.keys import KeyStore
+
+
+def get_session() -> Session:
+    if "db" not in g:
+        g.db = current_app.extensions["coop.sessions"]()
+    return g.db  # type: ignore[no-any-return]
+
+
+def keys() -> KeyStore:
+    return current_app.extensions["coop.keys"]  # type: ignore[no-any-return]
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        session: Session | None = g.pop("db", None)
+        if session is None:
+            return response
+        try:
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()
+        return response
+
+    @app.teardown_request
+    def _cleanup(exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db", None)
+        if session is not None:
+            session.rollback()
+            session.close()

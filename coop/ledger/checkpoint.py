@@ -276,11 +276,16 @@ def open_note(note: str, key_name: str, public_key: bytes) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+# ASCII decimal, no sign, no leading zeroes, at most 20 digits (a uint64, as other tools read it).
+_SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
+_MAX_SIZE = 2**64 - 1
+
+
 def checkpoint_body(origin: str, size: int, root: bytes) -> str:
     """The checkpoint note text: origin, size in decimal, base64 root, each on its own line."""
     _check_name(origin)
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise ValueError(f"checkpoint size must be a non-negative int, got {size!r}")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= _MAX_SIZE:
+        raise ValueError(f"checkpoint size must be an int in 0..2^64-1, got {size!r}")
     if not isinstance(root, (bytes, bytearray)) or len(root) != HASH_SIZE:
         raise ValueError(f"checkpoint root must be a {HASH_SIZE}-byte RFC 6962 root")
     return f"{origin}\n{size}\n{base64.b64encode(bytes(root)).decode('ascii')}\n"
@@ -289,11 +294,6 @@ def checkpoint_body(origin: str, size: int, root: bytes) -> str:
 def sign_checkpoint(private_key: Ed25519PrivateKey, origin: str, size: int, root: bytes) -> str:
     """The full signed checkpoint note, signed by the co-op's key under the name ``origin``."""
     return sign_note(private_key, origin, checkpoint_body(origin, size, root))
-
-
-# ASCII decimal, no sign, no leading zeroes, at most 20 digits (a uint64, as other tools read it).
-_SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
-_MAX_SIZE = 2**64 - 1
 
 
 def parse_and_verify(note: str, origin: str, public_key: bytes) -> Checkpoint:

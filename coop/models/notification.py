@@ -75,6 +75,9 @@ class OutboxMessage(Base):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    #: A portal path (``/c/<slug>/proposals/12``; the sender prefixes the site's address) or
+    #: a full URL (a password-reset link, built from the request that asked for it).
+    link: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: NULL while pending; the sender's query reads this index.
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)

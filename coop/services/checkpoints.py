@@ -7,6 +7,8 @@ lives in the key directory, never in the database (``coop.ledger.keys``).
 
 from __future__ import annotations
 
+import builtins
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,11 +27,11 @@ def latest(session: Session, coop: Cooperative) -> Checkpoint | None:
     ).one_or_none()
 
 
-def list_checkpoints(session: Session, coop: Cooperative) -> list[Checkpoint]:
+def list_checkpoints(session: Session, coop: Cooperative) -> "builtins.list[Checkpoint]":
     """Oldest first. One query."""
-    return list(session.scalars(
+    return [*session.scalars(
         select(Checkpoint).where(Checkpoint.coop_id == coop.id).order_by(Checkpoint.size, Checkpoint.id)
-    ))
+    )]
 
 
 #: ``list`` is the name the issue gives; ``list_checkpoints`` avoids shadowing the builtin here.

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from coop.errors import InvalidInput, PolicyViolation
 from coop.models import Cooperative, Member, Proposal
-from coop.pay import Pay, Supplement, SupplementReason, apply_change, check_policy
+from coop.pay import Pay, PayPolicy, Supplement, SupplementReason, Violation, apply_change, check_policy
 from coop.services import events, ledger, pay
 
 
@@ -57,6 +58,29 @@ def violations_message(violations: list[Any]) -> str:
     return "; ".join(v.message for v in violations)
 
 
+def violations_caused(table: dict[int, Pay], member_id: int, proposed: Pay, policy: PayPolicy) -> list[Violation]:
+    """The violations this change creates or worsens. A co-op that already breaks its own
+    policy (say, after raising the floor) must still be able to vote pay towards it: only a
+    floor breach by the member in question, or a ratio made worse, blocks the change."""
+    after_table = apply_change(table, member_id, proposed)
+    before = check_policy(table, policy)
+    after = check_policy(after_table, policy)
+    ratio_before = _ratio(table)
+    caused = []
+    for v in after:
+        if v.rule == "pay.floor" and v.member_id == member_id:
+            caused.append(v)
+        elif v.rule == "pay.max_ratio":
+            if not any(b.rule == "pay.max_ratio" for b in before) or _ratio(after_table) > ratio_before:  # type: ignore[operator]
+                caused.append(v)
+    return caused
+
+
+def _ratio(table: dict[int, Pay]) -> Fraction | None:
+    paid = [p.total_hourly_cents for p in table.values() if p.is_paid]
+    return Fraction(max(paid), min(paid)) if paid else None
+
+
 def prepare(session: Session, coop: Cooperative, subject: Member, change: dict[str, Any]) -> dict[str, Any]:
     if subject.coop_id != coop.id:
         raise InvalidInput("no such member in this co-op", field="subject_member_id")
@@ -69,8 +93,7 @@ def prepare(session: Session, coop: Cooperative, subject: Member, change: dict[s
     table = pay.current_table(session, coop.id)
     current = table.get(subject.id)
     proposed = new_pay(current, change)
-    policy = pay.policy(session, coop.id)
-    violations = check_policy(apply_change(table, subject.id, proposed), policy)
+    violations = violations_caused(table, subject.id, proposed, pay.policy(session, coop.id))
     if violations:
         raise PolicyViolation(violations_message(violations), field="hourly_rate")
     return {"reason": reason, "previous": pay_to_json(current), "new": pay_to_json(proposed)}
@@ -80,8 +103,8 @@ def check(session: Session, p: Proposal, now: dt.datetime) -> str | None:
     """At execution the pay policy then in force decides, against the pay table then."""
     assert p.subject_member_id is not None
     table = pay.current_table(session, p.coop_id)
-    violations = check_policy(apply_change(table, p.subject_member_id, pay_from_json(p.details["new"])),
-                              pay.policy(session, p.coop_id))
+    violations = violations_caused(table, p.subject_member_id, pay_from_json(p.details["new"]),
+                                   pay.policy(session, p.coop_id))
     return violations_message(violations) if violations else None
 
 

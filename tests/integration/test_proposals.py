@@ -256,3 +256,14 @@ def test_a_rule_change_drafted_against_an_old_version_is_not_applied(db, coop):
     assert a.outcome == "passed"
     assert (b.outcome, b.failed_test) == ("failed", "not_applied")
     assert db.scalar(select(func.count()).select_from(RuleVersion).where(RuleVersion.proposal_id == b.id)) == 0
+
+
+def test_when_the_coop_already_breaks_its_ratio_a_change_that_narrows_it_may_still_be_drafted(db, coop):
+    low = make_member(db, coop, hourly_rate="10.00")
+    high = make_member(db, coop, hourly_rate="40.00")  # 4:1, founded before the 3:1 policy bit
+    narrowing = proposals.draft_pay_adjustment(db, as_member(high), coop, "Raise the lowest", "", low,
+                                               {"hourly_rate": Decimal("12.00"), "reason": "other"})
+    assert narrowing.details["new"]["hourly_rate"] == "12.00"
+    with pytest.raises(PolicyViolation, match="ratio"):
+        proposals.draft_pay_adjustment(db, as_member(low), coop, "Raise the highest", "", high,
+                                       {"hourly_rate": Decimal("41.00"), "reason": "other"})

@@ -203,6 +203,13 @@ def test_the_empty_ledger_has_a_checkpoint_too(key, pub):
     assert checkpoint.parse_and_verify(signed, ORIGIN, pub) == Checkpoint(ORIGIN, 0, empty)
 
 
+def test_the_largest_size_other_tools_read_round_trips(key, pub):
+    signed = checkpoint.sign_checkpoint(key, ORIGIN, 2**64 - 1, ROOT_8)
+    assert checkpoint.parse_and_verify(signed, ORIGIN, pub).size == 2**64 - 1
+    with pytest.raises(ValueError):
+        checkpoint.checkpoint_body(ORIGIN, 2**64, ROOT_8)
+
+
 def test_tampering_with_any_character_of_the_body_is_detected(note, pub):
     body_length = note.index("\n\n") + 1
     for i in range(body_length):

@@ -1,0 +1,214 @@
+"""Member notifications: a vote opens, closes within 24 hours, closes; my pay changed.
+
+Written by a listener on ``coop.services.events`` inside the transaction that caused the
+event, so a notification exists exactly when the change it reports was committed. Each
+member chooses, per kind, whether to see it in the portal and whether to get an email
+(the outbox, see ``coop.services.outbox``). Fan-out is one query for the recipients and their
+preferences plus two bulk inserts, whatever the size of the co-op.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from coop.db import utcnow
+from coop.errors import InvalidInput, NotFound
+from coop.models import (
+    Ballot, Cooperative, ElectorateMember, Member, MemberStatus, Notification, NotificationKind,
+    NotificationPreference, OutboxMessage, PayRecord, Proposal, ProposalNotice, ProposalStatus,
+)
+from coop.services import audit, events
+from coop.services.actor import Actor
+
+K = NotificationKind
+
+#: What each kind means, for the preferences form.
+KIND_LABELS = {
+    K.VOTE_OPENED.value: "a vote opens in which I may vote",
+    K.VOTE_CLOSING.value: "a vote I have not voted in closes within 24 hours",
+    K.VOTE_CLOSED.value: "a vote I could take part in, or my own proposal, is decided",
+    K.PAY_CHANGED.value: "my own pay changes",
+}
+
+#: Notices of votes closing soon go out this long before the deadline.
+CLOSING_SOON = dt.timedelta(hours=24)
+
+
+# -- preferences ---------------------------------------------------------------------------
+
+def preferences(session: Session, member_id: int) -> dict[str, dict[str, bool]]:
+    """kind → {"portal": bool, "email": bool}; both on where the member chose nothing."""
+    prefs = {k.value: {"portal": True, "email": True} for k in K}
+    for row in session.scalars(
+        select(NotificationPreference).where(NotificationPreference.member_id == member_id)
+    ):
+        prefs[row.kind] = {"portal": row.portal, "email": row.email}
+    return prefs
+
+
+def set_preferences(session: Session, actor: Actor, member: Member,
+                    chosen: dict[str, dict[str, bool]]) -> dict[str, dict[str, bool]]:
+    """Only members set their own. Kinds missing from ``chosen`` are switched off."""
+    if actor.member_id != member.id:
+        raise InvalidInput("members choose their own notifications", field="member")
+    unknown = sorted(set(chosen) - {k.value for k in K})
+    if unknown:
+        raise InvalidInput(f"unknown notification kind(s): {', '.join(unknown)}", field="kind")
+    existing = {
+        row.kind: row for row in session.scalars(
+            select(NotificationPreference).where(NotificationPreference.member_id == member.id))
+    }
+    for kind in K:
+        want = chosen.get(kind.value, {})
+        row = existing.get(kind.value) or NotificationPreference(member_id=member.id, kind=kind.value)
+        row.portal = bool(want.get("portal"))
+        row.email = bool(want.get("email"))
+        session.add(row)
+    audit.record(session, actor, member.coop_id, "notifications.preferences_set", "member", member.id)
+    session.flush()
+    return preferences(session, member.id)
+
+
+# -- reading -------------------------------------------------------------------------------
+
+def unread_count(session: Session, member_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Notification)
+        .where(Notification.member_id == member_id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def recent(session: Session, member_id: int, limit: int = 50) -> list[Notification]:
+    return list(session.scalars(
+        select(Notification).where(Notification.member_id == member_id)
+        .order_by(Notification.id.desc()).limit(limit)
+    ))
+
+
+def mark_read(session: Session, actor: Actor, member: Member, notification_id: int | None = None,
+              now: dt.datetime | None = None) -> int:
+    """Mark one notification (or all, with ``None``) as read; returns how many changed."""
+    if actor.member_id != member.id:
+        raise InvalidInput("members read their own notifications", field="member")
+    q = update(Notification).where(Notification.member_id == member.id,
+                                   Notification.read_at.is_(None))
+    if notification_id is not None:
+        if session.get(Notification, notification_id) is None:
+            raise NotFound(f"no notification {notification_id}", field="notification")
+        q = q.where(Notification.id == notification_id)
+    result = session.execute(q.values(read_at=now or utcnow()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# -- fan-out -------------------------------------------------------------------------------
+
+def notify(session: Session, coop: Cooperative, kind: str, recipients: Any, title: str,
+           body: str, link: str, proposal_id: int | None = None,
+           now: dt.datetime | None = None) -> int:
+    """Notify the members matched by ``recipients`` (a SQL condition on ``Member``), each
+    as their preferences say. Departed members are not notified. Returns the number of
+    portal notifications written."""
+    now = now or utcnow()
+    pref = NotificationPreference
+    rows = session.execute(
+        select(Member.id, Member.email, pref.portal, pref.email)
+        .outerjoin(pref, and_(pref.member_id == Member.id, pref.kind == kind))
+        .where(Member.coop_id == coop.id, Member.status != MemberStatus.DEPARTED.value, recipients)
+        .order_by(Member.id)
+    ).all()
+    portal = [
+        {"coop_id": coop.id, "member_id": mid, "kind": kind, "proposal_id": proposal_id,
+         "title": title, "body": body, "link": link, "created_at": now}
+        for mid, _email, want_portal, _want_email in rows if want_portal is not False
+    ]
+    mail = [
+        {"coop_id": coop.id, "member_id": mid, "kind": kind, "to_address": email,
+         "subject": f"[{coop.name}] {title}", "body": body, "link": link, "created_at": now,
+         "attempts": 0}
+        for mid, email, _want_portal, want_email in rows if want_email is not False
+    ]
+    if portal:
+        session.execute(insert(Notification), portal)
+    if mail:
+        session.execute(insert(OutboxMessage), mail)
+    return len(portal)
+
+
+def _electorate(proposal_id: int) -> Any:
+    return Member.id.in_(select(ElectorateMember.member_id).where(ElectorateMember.proposal_id == proposal_id))
+
+
+def _link(coop: Cooperative, p: Proposal) -> str:
+    return f"/c/{coop.slug}/proposals/{p.id}"
+
+
+def _on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any]) -> None:
+    if event not in ("proposal.opened", "proposal.closed", "pay.changed"):
+        return
+    coop = session.get(Cooperative, coop_id)
+    p = session.get(Proposal, payload["proposal_id"])
+    assert coop is not None and p is not None
+    if event == "proposal.opened":
+        assert p.voting_closes_at is not None
+        notify(session, coop, K.VOTE_OPENED.value, _electorate(p.id),
+               f"Vote open: {p.title}",
+               f"Voting on proposal #{p.id} is open until {p.voting_closes_at:%Y-%m-%d %H:%M} UTC. "
+               f"It needs {p.threshold} with a quorum of {p.quorum}.",
+               _link(coop, p), p.id)
+    elif event == "proposal.closed":
+        involved = [i for i in (p.author_id, p.subject_member_id) if i is not None]
+        notify(session, coop, K.VOTE_CLOSED.value, or_(_electorate(p.id), Member.id.in_(involved)),
+               f"Vote {p.outcome}: {p.title}",
+               f"Proposal #{p.id} {p.outcome}: yes {p.yes_count}, no {p.no_count}, abstain "
+               f"{p.abstain_count}. {p.outcome_reason or ''}".strip(),
+               _link(coop, p), p.id)
+    else:
+        record = session.scalars(select(PayRecord).where(
+            PayRecord.coop_id == coop_id, PayRecord.entry_index == payload["entry_index"])).one()
+        notify(session, coop, K.PAY_CHANGED.value, Member.id == payload["member_id"],
+               "Your pay changed",
+               f"Proposal #{p.id} \"{p.title}\" was executed: from {record.effective_date} your "
+               f"hourly rate is {record.hourly_rate} {record.currency} for {record.weekly_hours} "
+               f"hours a week, {record.annualised} {record.currency} a year.",
+               f"/c/{coop.slug}/pay/members/{record.member_id}", p.id)
+
+
+events.subscribe(_on_event)
+
+
+# -- votes closing soon (scheduled) --------------------------------------------------------
+
+def due(session: Session, now: dt.datetime | None = None, coop_id: int | None = None) -> int:
+    """Notify the members who have not voted yet, once per proposal, when a vote closes
+    within 24 hours. Safe to run as often as you like, and concurrently."""
+    now = now or utcnow()
+    q = select(Proposal).where(
+        Proposal.status == ProposalStatus.VOTING.value,
+        Proposal.voting_closes_at > now, Proposal.voting_closes_at <= now + CLOSING_SOON,
+        ~exists().where(ProposalNotice.proposal_id == Proposal.id,
+                        ProposalNotice.kind == K.VOTE_CLOSING.value),
+    )
+    if coop_id is not None:
+        q = q.where(Proposal.coop_id == coop_id)
+    sent = 0
+    for p in session.scalars(q.order_by(Proposal.id)).all():
+        try:
+            with session.begin_nested():
+                session.add(ProposalNotice(proposal_id=p.id, kind=K.VOTE_CLOSING.value, created_at=now))
+                session.flush()
+        except IntegrityError:
+            continue  # another run got there first
+        coop = session.get(Cooperative, p.coop_id)
+        assert coop is not None and p.voting_closes_at is not None
+        not_voted = and_(_electorate(p.id), ~exists().where(Ballot.proposal_id == p.id,
+                                                             Ballot.member_id == Member.id))
+        sent += notify(session, coop, K.VOTE_CLOSING.value, not_voted,
+                       f"Closes soon: {p.title}",
+                       f"Voting on proposal #{p.id} closes at {p.voting_closes_at:%Y-%m-%d %H:%M} "
+                       "UTC and you have not voted yet.", _link(coop, p), p.id, now=now)
+    return sent

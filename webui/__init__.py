@@ -15,6 +15,7 @@ from coop.config import Settings
 from coop.db import make_engine, make_session_factory
 from coop.ledger.keys import KeyStore
 from webui import request_db
+from webui.converters import IdConverter, TextConverter
 
 #: Blueprint modules, each exposing ``init_app(app)``. Listed here so each face stays in its
 #: own package.
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None, engine: Any = None, **overrides
     app.extensions["coop.engine"] = engine
     app.extensions["coop.sessions"] = make_session_factory(engine)
     app.extensions["coop.keys"] = KeyStore(settings.key_dir)
+    app.url_map.converters["coop_id"] = IdConverter
+    app.url_map.converters["default"] = TextConverter
     request_db.init_app(app)
     for name in FACES:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from coop.cli.base import Context, cli, coop_option, handle_errors, pass_ctx, resolve_coop
@@ -68,7 +70,7 @@ def set_password(ctx: Context, member_ref: str, coop_slug: str | None, password_
     """Set a member's password (asked twice, not echoed)."""
     # Read before the transaction opens: SQLite's write lock must not wait on a person typing.
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt(f"new password for {member_ref}", hide_input=True,
                                 confirmation_prompt=True, default="", show_default=False)

@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from coop.config import Settings
@@ -73,6 +73,10 @@ def handle_errors(fn: F) -> F:
         except OperationalError as exc:
             fail(f"database problem: {str(exc.orig).splitlines()[0]} "
                  "(is COOP_DATABASE_URL right, and has `coop db upgrade` run?)")
+        except ProgrammingError as exc:
+            # PostgreSQL's "relation … does not exist": usually a database not migrated yet.
+            fail(f"database error: {str(exc.orig).splitlines()[0]} "
+                 "(has `coop db upgrade` run?)")
         except DBAPIError as exc:
             fail(f"database error: {str(exc.orig).splitlines()[0]}")
         except (OSError, ValueError) as exc:

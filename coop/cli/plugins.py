@@ -10,12 +10,12 @@ MODULES = [
     "coop.cli.ledger",
     "coop.cli.pay",
     "coop.cli.audit",
-    "coop.cli.serve",
     "coop.cli.tokens",
     "coop.cli.webhooks",
     "coop.cli.accounts",
     "coop.cli.offices",
     "coop.cli.education",
+    "coop.cli.notifications",
 ]
 
 

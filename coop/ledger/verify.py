@@ -94,8 +94,7 @@ class VerifyResult:
 
     def summary(self) -> str:
         if not self.ok:
-            more = self.problem_count - 1
-            return f"{self.first}" + (f" (and {more} more problem(s))" if more else "")
+            return str(self.first)
         text = f"ok: {self.entries} entries, root {self.root.hex()}"
         if self.latest is None:
             return text + ", no checkpoint signed yet"
@@ -137,6 +136,14 @@ class RootStack:
         for left in reversed(self.hashes[:-1]):
             h = _sha256(b"\x01" + left + h).digest()
         return h
+
+
+def as_bytes(value: Any) -> bytes:
+    """A stored binary value as bytes. Raw SQL on SQLite can turn a BLOB into TEXT (``replace``
+    returns text), so text is taken as its UTF-8 bytes: what a reader of that row would see."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    return bytes(value)
 
 
 def _refuse_float(text: str) -> Any:
@@ -220,7 +227,7 @@ def verify(
             expected = index
         bad = False
         if not isinstance(body, bytes):
-            body = bytes(body)
+            body = as_bytes(body)
         leaf = _sha256(b"\x00" + body).digest()
         try:
             decoded = decode(body.decode("utf-8"))
@@ -238,10 +245,10 @@ def verify(
                 add(index, f"kind column says {kind!r} but its body says {decoded.get('kind')!r}")
                 bad = True
         stored_leaf, stored_node, pay = row[3], row[4], row[5]
-        if stored_leaf is not None and bytes(stored_leaf) != leaf:
+        if stored_leaf is not None and as_bytes(stored_leaf) != leaf:
             add(index, "leaf hash does not match its body")
             bad = True
-        if stored_node is not None and bytes(stored_node) != leaf:
+        if stored_node is not None and as_bytes(stored_node) != leaf:
             add(index, "stored subtree hash (ledger_nodes level 0) does not match its body")
             bad = True
         if pay_payload is not None:
@@ -332,7 +339,7 @@ def _check_signatures(
     if public_key is None:
         result.add(None, "no published key to check the checkpoints' signatures against")
         return
-    result.key = notes.verifier_key(origin, public_key).rsplit("+", 1)[0]
+    result.key = f"{origin}+{notes.key_id(origin, public_key).hex()}"
     latest = max(checkpoints, key=lambda cp: cp.size)
     for cp in checkpoints:
         try:

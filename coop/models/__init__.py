@@ -2,8 +2,10 @@
 every table on ``coop.db.Base.metadata`` (Alembic and the drift test rely on it)."""
 
 from coop.models.account import AccountToken
+from coop.models.api import ApiToken, WebhookDelivery, WebhookEvent, WebhookSubscription
 from coop.models.audit import AuditEvent
 from coop.models.cooperative import Cooperative
+from coop.models.education import LearningKind, LearningRecord, LearningStatus
 from coop.models.ledger import Checkpoint, LedgerEntry, LedgerHead, LedgerNode, PayRecord
 from coop.models.member import Member, MemberStatus, Qualification, Role
 from coop.models.notification import (
@@ -13,6 +15,7 @@ from coop.models.notification import (
     OutboxMessage,
     ProposalNotice,
 )
+from coop.models.office import Candidacy, CandidacyStatus, EndReason, Term
 from coop.models.proposal import (
     Ballot,
     BallotChange,
@@ -32,4 +35,7 @@ __all__ = [
     "Outcome", "PayRecord", "Proposal", "ProposalKind", "ProposalStatus", "Qualification", "Role",
     "Rule", "RuleVersion",
     "Notification", "NotificationKind", "NotificationPreference", "OutboxMessage", "ProposalNotice",
+    "ApiToken", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
+    "Candidacy", "CandidacyStatus", "EndReason", "Term",
+    "LearningKind", "LearningRecord", "LearningStatus",
 ]

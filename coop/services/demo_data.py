@@ -166,6 +166,6 @@ STORIES: tuple[Story, ...] = (
           yes=("ada", "marisol", "tomasz", "samuel"), no=("owen",),
           comments=(("tomasz", "The router installation alone would have cost us about 1,800."),),
           expert=("marisol", "accounting",
-                  "Cost: 1.25 x 40 hours x 52 weeks = 2,600.00 a year, 0.6% of payroll. The highest "
+                  "Cost: 1.25 x 40 hours x 52 weeks = 2,600.00 a year, about 0.5% of payroll. The highest "
                   "to lowest pay ratio stays at 1.84, well inside our 3:1 policy.")),
 )

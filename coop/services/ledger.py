@@ -20,8 +20,10 @@ from coop.ledger import merkle, nodestore
 from coop.ledger.canonical import canonical_bytes
 from coop.models import Cooperative, LedgerEntry, LedgerHead, LedgerNode, PayRecord, Proposal
 from coop.pay import Pay
+from coop.services import events
 
 EMPTY_ROOT = merkle.root([])
+CENT = Decimal("0.01")
 
 
 def create_head(session: Session, coop: Cooperative) -> LedgerHead:
@@ -77,6 +79,9 @@ def append(session: Session, coop_id: int, kind: str, payload: dict[str, Any]) -
     head.size = size
     head.root = nodestore.root_from_nodes(size, known)
     session.flush()
+    # Listeners (the webhook outbox) record it in this same transaction.
+    events.emit(session, coop_id, "ledger.appended",
+                {"index": index, "kind": kind, "size": size, "root": bytes(head.root).hex()})
     return entry
 
 
@@ -113,9 +118,12 @@ def append_pay_record(
     weeks_per_year: int, authority: str, effective_date: dt.date,
     proposal_id: int | None = None,
 ) -> PayRecord:
+    # Two places, exactly as the DecimalString columns will store them: the entry must hash
+    # the same text the row holds, or the row could never be checked against it ("20" vs
+    # "20.00"). Pay allows at most two places, so quantize never rounds.
     record = PayRecord(
         coop_id=coop.id, member_id=member_id, effective_date=effective_date,
-        hourly_rate=pay.hourly_rate, weekly_hours=pay.weekly_hours,
+        hourly_rate=pay.hourly_rate.quantize(CENT), weekly_hours=pay.weekly_hours.quantize(CENT),
         supplements=supplements_json(pay), currency=coop.currency,
         annualised=pay.annualised(weeks_per_year), authority=authority,
         proposal_id=proposal_id, recorded_at=utcnow(),

@@ -16,7 +16,7 @@ from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coop.models import Cooperative, Member, MemberStatus, Qualification, Role
 from coop.pay import Pay
-from coop.services import audit, ledger, pay
+from coop.services import audit, events, ledger, pay
 from coop.services.actor import Actor
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -111,6 +111,7 @@ def change_status(session: Session, actor: Actor, coop: Cooperative, member: Mem
     if status == MemberStatus.DEPARTED.value:
         member.departed_at = now
         _end_pay(session, coop, member, now.date())
+        events.emit(session, coop.id, "member.departed", {"member_id": member.id})
     audit.record(session, actor, coop.id, f"member.{status}", "member", member.id, previous=previous)
     session.flush()
     return member

@@ -151,8 +151,12 @@ def _on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any
     if event not in ("proposal.opened", "proposal.closed", "pay.changed"):
         return
     coop = session.get(Cooperative, coop_id)
+    assert coop is not None
+    if event == "pay.changed":
+        _pay_changed(session, coop, payload)
+        return
     p = session.get(Proposal, payload["proposal_id"])
-    assert coop is not None and p is not None
+    assert p is not None
     if event == "proposal.opened":
         assert p.voting_closes_at is not None
         notify(session, coop, K.VOTE_OPENED.value, _electorate(p.id),
@@ -160,22 +164,27 @@ def _on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any
                f"Voting on proposal #{p.id} is open until {p.voting_closes_at:%Y-%m-%d %H:%M} UTC. "
                f"It needs {p.threshold} with a quorum of {p.quorum}.",
                _link(coop, p), p.id)
-    elif event == "proposal.closed":
+    else:
         involved = [i for i in (p.author_id, p.subject_member_id) if i is not None]
         notify(session, coop, K.VOTE_CLOSED.value, or_(_electorate(p.id), Member.id.in_(involved)),
                f"Vote {p.outcome}: {p.title}",
                f"Proposal #{p.id} {p.outcome}: yes {p.yes_count}, no {p.no_count}, abstain "
                f"{p.abstain_count}. {p.outcome_reason or ''}".strip(),
                _link(coop, p), p.id)
-    else:
-        record = session.scalars(select(PayRecord).where(
-            PayRecord.coop_id == coop_id, PayRecord.entry_index == payload["entry_index"])).one()
-        notify(session, coop, K.PAY_CHANGED.value, Member.id == payload["member_id"],
-               "Your pay changed",
-               f"Proposal #{p.id} \"{p.title}\" was executed: from {record.effective_date} your "
-               f"hourly rate is {record.hourly_rate} {record.currency} for {record.weekly_hours} "
-               f"hours a week, {record.annualised} {record.currency} a year.",
-               f"/c/{coop.slug}/pay/members/{record.member_id}", p.id)
+
+
+def _pay_changed(session: Session, coop: Cooperative, payload: dict[str, Any]) -> None:
+    record = session.scalars(select(PayRecord).where(
+        PayRecord.coop_id == coop.id, PayRecord.entry_index == payload["entry_index"])).one()
+    proposal = session.get(Proposal, payload["proposal_id"]) if payload.get("proposal_id") else None
+    why = (f"Proposal #{proposal.id} \"{proposal.title}\" was executed" if proposal is not None
+           else f"Your {record.authority} pay was recorded on the ledger")
+    notify(session, coop, K.PAY_CHANGED.value, Member.id == payload["member_id"],
+           "Your pay changed",
+           f"{why}: from {record.effective_date} your hourly rate is {record.hourly_rate} "
+           f"{record.currency} for {record.weekly_hours} hours a week, {record.annualised} "
+           f"{record.currency} a year.",
+           f"/c/{coop.slug}/pay/members/{record.member_id}", proposal.id if proposal else None)
 
 
 events.subscribe(_on_event)

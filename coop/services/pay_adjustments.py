@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from coop.errors import InvalidInput, PolicyViolation
 from coop.models import Cooperative, Member, Proposal
 from coop.pay import Pay, PayPolicy, Supplement, SupplementReason, Violation, apply_change, check_policy
-from coop.services import events, ledger, pay
+from coop.services import education, events, ledger, pay
 
 
 def pay_to_json(p: Pay | None) -> dict[str, Any] | None:
@@ -93,6 +93,7 @@ def prepare(session: Session, coop: Cooperative, subject: Member, change: dict[s
     table = pay.current_table(session, coop.id)
     current = table.get(subject.id)
     proposed = new_pay(current, change)
+    education.check_cited_qualifications(session, subject, proposed, current)
     violations = violations_caused(table, subject.id, proposed, pay.policy(session, coop.id))
     if violations:
         raise PolicyViolation(violations_message(violations), field="hourly_rate")

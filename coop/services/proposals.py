@@ -381,3 +381,8 @@ def close_due(session: Session, now: dt.datetime | None = None, coop_id: int | N
 executors[ProposalKind.PAY_ADJUSTMENT.value] = Execution(pay_adjustments.check, pay_adjustments.apply)
 executors[ProposalKind.RULE_CHANGE.value] = Execution(rule_changes.check, rule_changes.apply)
 executors[ProposalKind.GENERAL.value] = Execution(lambda s, p, now: None, lambda s, p, now: None)
+
+# Elections and recalls register their hooks above when imported. Importing them here means
+# no entry point (a request, `coop proposals close-due`, the scheduler) can close an election
+# without its closer. At the end of the module, so the import cycle finds this one complete.
+from coop.services import elections as _elections, recalls as _recalls  # noqa: E402,F401

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from coop.db import utcnow
 from coop.errors import InvalidInput
 from coop.governance import parse_quorum, parse_threshold
+from coop.governance.offices import validate_office_parameters
+from coop.governance.pale import Pale
 from coop.models import Cooperative, Proposal, Rule, RuleVersion
 from coop.pay import PayPolicy
 from coop.services import rules
@@ -46,6 +48,11 @@ def validate_parameters(params: dict[str, Any], complete: bool = False) -> None:
                     raise ValueError(f"'{value}' is not a whole number")
         except ValueError as exc:
             raise InvalidInput(f"parameter {key}: {exc}", field="parameters") from None
+    try:  # offices (office.<key>.*) and the pale's machine-readable boundaries
+        validate_office_parameters(params, complete=complete)
+        Pale.from_parameters(params)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="parameters") from None
     if not complete:
         return
     try:

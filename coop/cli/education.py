@@ -1,0 +1,130 @@
+"""`coop education`: learning records, the yearly report, CSV import, verification, reminders."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from coop.cli.base import Context, cli, coop_option, fail, handle_errors, pass_ctx, resolve_coop
+from coop.cli.table import echo_table
+from coop.errors import InvalidInput
+from coop.services import education as education_service
+from coop.services import members as member_service
+from coop.services.actor import Actor
+from coop.services.education_import import import_records
+
+OPERATOR = Actor.operator()
+
+
+@cli.group()
+def education() -> None:
+    """Lifelong education: learning records and hours against the co-op's policy."""
+
+
+@education.command("report")
+@coop_option
+@click.option("--year", type=int, help="the calendar year (default: this year)")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@pass_ctx
+@handle_errors
+def report(ctx: Context, coop_slug: str | None, year: int | None, fmt: str) -> None:
+    """Each member's completed hours in the year against the expectation, and the co-op's
+    totals per year. The expectation is pro rata for members active for part of the year;
+    "due to date" is what it asks for by today (or by the year's end, for a past year)."""
+    with ctx.session() as session:
+        coop = resolve_coop(session, coop_slug)
+        rep = education_service.report(session, coop, year)
+        rows = [(r.member_id, r.name, r.status, r.completed, r.expected, r.due_to_date,
+                 "behind" if r.status == "active" and r.behind else "") for r in rep.members]
+        headers = ("member_id", "name", "status", "completed_hours", "expected_hours", "due_to_date", "note")
+        if fmt == "csv":
+            out = csv.writer(sys.stdout, lineterminator="\n")
+            out.writerow(headers)
+            out.writerows(rows)
+            return
+        p = rep.policy
+        click.echo(f"{coop.name}: education in {rep.year} (as of {rep.as_of:%Y-%m-%d}); the rules expect "
+                   f"{p.expected_hours_per_year} hours a year, of which {p.paid_hours_per_year} are paid")
+        echo_table(("id", "member", "status", "completed", "expected", "due to date", ""), rows,
+                   empty="no members")
+        click.echo(f"\ncompleted hours this year: {rep.total_hours}")
+        click.echo("\nthe co-op's completed hours per year:")
+        echo_table(("year", "hours", "records", "members"),
+                   [(y.year, y.hours, y.records, y.members) for y in rep.years], empty="none yet")
+
+
+@education.command("import")
+@click.argument("csv_file", metavar="CSV", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@coop_option
+@pass_ctx
+@handle_errors
+def import_(ctx: Context, csv_file: Path, coop_slug: str | None) -> None:
+    """Import learning records from CSV with columns email, title, kind, hours, started_on,
+    status and optionally provider, ended_on, qualification_field, qualification_level.
+    All or nothing: one bad row and nothing is imported."""
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")  # Excel writes a byte-order mark
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{csv_file.name} is not UTF-8 text; save it as CSV UTF-8", field="CSV") from None
+    with ctx.session() as session:
+        coop = resolve_coop(session, coop_slug)
+        try:
+            added = import_records(session, OPERATOR, coop, text)
+        except member_service.ImportRejected as exc:
+            for error in exc.errors:
+                click.echo(f"{csv_file.name}: {error}", err=True)
+            fail(f"{len(exc.errors)} error(s) in {csv_file.name}; nothing was imported")
+            return
+        total = sum((r.hours for r in added), start=Decimal("0.00"))
+        click.echo(f"imported {len(added)} learning record(s), {total} hours, into {coop.slug}")
+
+
+@education.command("records")
+@click.argument("member_ref", metavar="MEMBER", required=False)
+@coop_option
+@pass_ctx
+@handle_errors
+def records(ctx: Context, member_ref: str | None, coop_slug: str | None) -> None:
+    """Learning records, newest first (of one member: id or email)."""
+    with ctx.session() as session:
+        coop = resolve_coop(session, coop_slug)
+        member_id = member_service.find_member(session, coop.id, member_ref).id if member_ref else None
+        names = {m.id: m.name for m in member_service.list_members(session, coop.id)}
+        rows = [(r.id, names.get(r.member_id, r.member_id), r.title, r.kind, r.hours, r.status,
+                 r.ended_on or "", f"{r.qualification_field} EQF {r.qualification_level}"
+                 + (" (verified)" if r.qualification_id else "") if r.qualification_field else "")
+                for r in education_service.records(session, coop.id, member_id)]
+        echo_table(("id", "member", "title", "kind", "hours", "status", "ended", "qualification gained"),
+                   rows, empty="no learning records")
+
+
+@education.command("verify")
+@click.argument("record_id", metavar="RECORD", type=int)
+@coop_option
+@pass_ctx
+@handle_errors
+def verify(ctx: Context, record_id: int, coop_slug: str | None) -> None:
+    """Verify the qualification a completed record gained (as the secretary): it becomes a
+    verified qualification of the member."""
+    with ctx.session() as session:
+        coop = resolve_coop(session, coop_slug)
+        q = education_service.verify_record(session, OPERATOR, coop, record_id)
+        click.echo(f"verified: qualification {q.id}, {q.field} at EQF level {q.level}")
+
+
+@education.command("remind")
+@coop_option
+@pass_ctx
+@handle_errors
+def remind(ctx: Context, coop_slug: str | None) -> None:
+    """Remind members behind this year's pace (run it on a schedule, e.g. monthly)."""
+    with ctx.session() as session:
+        coop = resolve_coop(session, coop_slug)
+        behind = education_service.remind_behind(session, coop)
+        for r in behind:
+            click.echo(f"  {r.name}: {r.completed} of {r.due_to_date} hours due so far")
+        click.echo(f"reminded {len(behind)} member(s)")

@@ -1,0 +1,68 @@
+"""`coop notifications`: the scheduled run (close overdue votes, warn of votes closing
+soon), sending the mail outbox, and listing it when there is no SMTP server."""
+
+from __future__ import annotations
+
+import click
+
+from coop.cli.base import Context, cli, coop_option, handle_errors, pass_ctx, resolve_coop
+from coop.services import notifications as _notifications  # noqa: F401  (subscribes the listener)
+from coop.services import outbox, proposals
+
+
+@cli.group()
+def notifications() -> None:
+    """Member notifications and the mail outbox."""
+
+
+@notifications.command()
+@coop_option
+@pass_ctx
+@handle_errors
+def due(ctx: Context, coop_slug: str | None) -> None:
+    """Close overdue votes and notify members of votes closing within 24 hours.
+
+    Run it from cron every few minutes; it is idempotent."""
+    with ctx.session() as session:
+        coop_id = resolve_coop(session, coop_slug).id if coop_slug else None
+        closed = proposals.close_due(session, coop_id=coop_id)
+        warned = _notifications.due(session, coop_id=coop_id)
+    click.echo(f"closed {len(closed)} vote(s); {warned} closing-soon notification(s)")
+
+
+@notifications.command()
+@click.option("--base-url", envvar="COOP_BASE_URL", default="",
+              help="the portal's address, put before links in mails (env COOP_BASE_URL)")
+@pass_ctx
+@handle_errors
+def send(ctx: Context, base_url: str) -> None:
+    """Send pending mail through COOP_SMTP_HOST."""
+    with ctx.session() as session:
+        sent, failed = outbox.send_pending(session, ctx.settings, base_url=base_url)
+    click.echo(f"sent {sent} message(s); {failed} failed (they are retried on the next run)")
+    if failed:
+        raise SystemExit(1)
+
+
+@notifications.command("list")
+@coop_option
+@click.option("--all", "include_sent", is_flag=True, help="include messages already sent")
+@click.option("--body", "show_body", is_flag=True, help="print each message in full")
+@pass_ctx
+@handle_errors
+def list_(ctx: Context, coop_slug: str | None, include_sent: bool, show_body: bool) -> None:
+    """Show the outbox (pending mail, or all of it with --all)."""
+    with ctx.session() as session:
+        coop_id = resolve_coop(session, coop_slug).id if coop_slug else None
+        messages = outbox.pending(session, coop_id=coop_id, include_sent=include_sent, limit=10_000)
+        for m in messages:
+            state = f"sent {m.sent_at:%Y-%m-%d %H:%M}" if m.sent_at else "pending"
+            if m.last_error:
+                state += f" (attempt {m.attempts} failed: {m.last_error})"
+            click.echo(f"#{m.id} {m.created_at:%Y-%m-%d %H:%M} {state} to {m.to_address}: {m.subject}")
+            if show_body:
+                click.echo(f"    {m.body}".replace("\n", "\n    "))
+                if m.link:
+                    click.echo(f"    {m.link}")
+    if not messages:
+        click.echo("the outbox is empty")

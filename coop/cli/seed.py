@@ -1,0 +1,33 @@
+"""`coop seed-demo`: a demo co-op to explore the portal, the API and the ledger with."""
+
+from __future__ import annotations
+
+import click
+
+from coop.cli.base import Context, cli, handle_errors, pass_ctx
+from coop.cli.proposals import checkpoint_signer
+from coop.services import demo
+from coop.services.demo_data import DOMAIN, LOGINS, NAME, PASSWORD
+
+
+@cli.command("seed-demo")
+@click.option("--slug", default="demo", show_default=True, help="the demo co-op's slug")
+@pass_ctx
+@handle_errors
+def seed_demo(ctx: Context, slug: str) -> None:
+    """Create the demo co-op "Riverside Makers Co-operative": 13 members, founding pay in the
+    ledger, qualifications, decided proposals and two votes still open. Running it again
+    changes nothing."""
+    with ctx.session() as session:
+        seeded = demo.seed_demo(session, ctx.keys, slug)
+        if seeded is None:
+            click.echo(f"a co-op with slug '{slug}' already exists; nothing changed")
+            return
+        sign = checkpoint_signer()
+        if sign is not None:
+            sign(session, ctx.keys, seeded.coop)
+        click.echo(f"seeded {NAME} ({slug}): {seeded.members} members, {seeded.proposals} proposals "
+                   f"({seeded.open_votes} open for voting), {seeded.ledger_size} ledger entries")
+    click.echo(f"portal: /c/{slug}/    password for every demo member: {PASSWORD}")
+    for role, login in LOGINS:
+        click.echo(f"  {role:<10} {login}@{DOMAIN}")

@@ -1,0 +1,128 @@
+"""The ledger export file, and verifying one offline (no database, no coop server).
+
+An export is one JSON document, written so that it can be both produced and read one entry
+at a time: the co-op, its published key, the head and the signed checkpoints come first, on
+the first line; then one entry per line; then the closing ``]}``::
+
+    {"format":"coop-ledger-export/1","coop":"bakery",...,"checkpoints":[...],"entries":[
+    {"index":0,"kind":"pay","leaf_hash":"6e34…","body":"{\\"annualised\\":…}"},
+    ...
+    ]}
+
+``body`` is the entry's canonical JSON as a JSON string: decoding the string and encoding it
+as UTF-8 gives back the exact bytes that were hashed (an entry whose stored bytes are not
+UTF-8 is written as ``body_base64`` instead). Any JSON reader can load the file whole; the
+reader here streams the line layout and falls back to loading whole files that were
+reformatted.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from coop.ledger import checkpoint as notes
+from coop.ledger.verify import CheckpointRow, EntryRow, VerifyResult, as_bytes, verify
+
+FORMAT = "coop-ledger-export/1"
+ENTRIES_OPEN = ',"entries":[\n'
+CLOSE = "]}\n"
+
+
+def header_line(header: dict[str, Any]) -> str:
+    return json.dumps(header, ensure_ascii=True)[:-1] + ENTRIES_OPEN
+
+
+def entry_line(index: int, kind: str, body: bytes, leaf_hash: bytes | None) -> str:
+    """One entry as a JSON object on one line (the writer puts the commas between)."""
+    item: dict[str, Any] = {"index": index, "kind": kind}
+    if leaf_hash is not None:
+        item["leaf_hash"] = as_bytes(leaf_hash).hex()
+    body = as_bytes(body)
+    try:
+        item["body"] = body.decode("utf-8")
+    except UnicodeDecodeError:
+        item["body_base64"] = base64.b64encode(body).decode("ascii")
+    return json.dumps(item, ensure_ascii=True)
+
+
+def _row(item: dict[str, Any]) -> EntryRow:
+    if "body_base64" in item:
+        body = base64.b64decode(item["body_base64"], validate=True)
+    else:
+        body = item["body"].encode("utf-8")
+    leaf = item.get("leaf_hash")
+    return EntryRow(item["index"], item["kind"], body, bytes.fromhex(leaf) if leaf else None)
+
+
+class ExportError(ValueError):
+    """The file is not a coop ledger export."""
+
+
+def read(fh: IO[str]) -> tuple[dict[str, Any], Iterator[EntryRow]]:
+    """(header, entries) of an export; the entries are read lazily from ``fh``."""
+    first = fh.readline()
+    if first.startswith('{"format":') and first.endswith(ENTRIES_OPEN):
+        header = json.loads(first[: -len(ENTRIES_OPEN)] + "}")
+        _check_header(header)
+
+        def stream() -> Iterator[EntryRow]:
+            for number, line in enumerate(fh, start=2):
+                if line == CLOSE or line == "]}":
+                    return
+                try:
+                    yield _row(json.loads(line.rstrip("\n").rstrip(",")))
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise ExportError(f"line {number} of the export is not an entry: {exc}") from None
+            raise ExportError("the export ends before its closing ]}: it was cut short")
+
+        return header, stream()
+    # Reformatted by some tool: still valid JSON, read whole.
+    try:
+        document = json.loads(first + fh.read())
+    except ValueError as exc:
+        raise ExportError(f"not a coop ledger export: {exc}") from None
+    _check_header(document)
+    entries = document.pop("entries", [])
+    return document, (_row(item) for item in entries)
+
+
+def _check_header(header: Any) -> None:
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ExportError(f"not a coop ledger export (expected format {FORMAT})")
+
+
+def trusted_key(header: dict[str, Any], verifier_key: str | None) -> tuple[bytes, str]:
+    """The key to check signatures with, and where it came from. An auditor should pass the
+    verifier key the co-op published elsewhere: the key inside the file proves nothing about
+    who wrote the file."""
+    origin = header["origin"]
+    if verifier_key:
+        name, key = notes.parse_verifier_key(verifier_key)
+        if name != origin:
+            raise ExportError(f"the verifier key is for {name!r}, the export is of {origin!r}")
+        return key, "the key you gave"
+    return base64.b64decode(header["public_key"], validate=True), "the key in the file"
+
+
+def verify_file(path: Path | str, verifier_key: str | None = None,
+                progress: Callable[[int], None] | None = None) -> tuple[VerifyResult, dict[str, Any], str]:
+    """Verify an export offline: (result, header, where the key came from)."""
+    with open(path, encoding="utf-8") as fh:
+        header, rows = read(fh)
+        key, source = trusted_key(header, verifier_key)
+        head = header.get("head") or {}
+        checkpoints = [
+            CheckpointRow(cp["size"], bytes.fromhex(cp["root"]), cp["note"],
+                          dt.datetime.fromisoformat(cp["signed_at"]) if cp.get("signed_at") else None)
+            for cp in header.get("checkpoints", [])
+        ]
+        result = verify(
+            rows, origin=header["origin"], public_key=key, checkpoints=checkpoints,
+            head=(head["size"], bytes.fromhex(head["root"])) if head else None, progress=progress,
+        )
+    return result, header, source

@@ -1,0 +1,98 @@
+"""Reads for a member's dashboard and the portal's lists of proposals and decisions.
+
+Each is a constant number of queries whatever the number of members or proposals: lists
+are one query each (paged), never a query per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from coop.db import utcnow
+from coop.models import Ballot, Cooperative, ElectorateMember, Member, PayRecord, Proposal, ProposalStatus
+from coop.services import proposals
+
+S = ProposalStatus
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class OpenVote:
+    proposal: Proposal
+    #: My current choice, or None if I have not voted yet.
+    my_choice: str | None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    awaiting: list[OpenVote]
+    voted: list[OpenVote]
+    deliberations: list[Proposal]
+    my_drafts: list[Proposal]
+    recent_decisions: list[Proposal]
+    my_pay: PayRecord | None
+
+
+def dashboard(session: Session, coop: Cooperative, member: Member, now: dt.datetime | None = None,
+              recent: int = 10) -> Dashboard:
+    now = now or utcnow()
+    proposals.close_due(session, now, coop_id=coop.id)
+    rows = session.execute(
+        select(Proposal, Ballot.choice)
+        .join(ElectorateMember, and_(ElectorateMember.proposal_id == Proposal.id,
+                                     ElectorateMember.member_id == member.id))
+        .outerjoin(Ballot, and_(Ballot.proposal_id == Proposal.id, Ballot.member_id == member.id))
+        .where(Proposal.coop_id == coop.id, Proposal.status == S.VOTING.value)
+        .order_by(Proposal.voting_closes_at, Proposal.id)
+    ).all()
+    votes = [OpenVote(p, choice) for p, choice in rows]
+    deliberations = list(session.scalars(
+        select(Proposal).where(Proposal.coop_id == coop.id, Proposal.status == S.DELIBERATION.value)
+        .order_by(Proposal.deliberation_ends_at, Proposal.id).limit(PAGE)))
+    drafts = list(session.scalars(
+        select(Proposal).where(Proposal.coop_id == coop.id, Proposal.status == S.DRAFT.value,
+                               Proposal.author_id == member.id).order_by(Proposal.id.desc()).limit(PAGE)))
+    my_pay = session.scalars(
+        select(PayRecord).where(PayRecord.coop_id == coop.id, PayRecord.member_id == member.id)
+        .order_by(PayRecord.entry_index.desc()).limit(1)).one_or_none()
+    return Dashboard(
+        awaiting=[v for v in votes if v.my_choice is None],
+        voted=[v for v in votes if v.my_choice is not None],
+        deliberations=deliberations, my_drafts=drafts,
+        recent_decisions=closed(session, coop, page=1, per_page=recent, close_first=False)[0],
+        my_pay=my_pay,
+    )
+
+
+def closed(session: Session, coop: Cooperative, page: int = 1, per_page: int = PAGE,
+           close_first: bool = True, now: dt.datetime | None = None) -> tuple[list[Proposal], int]:
+    """Closed proposals, latest first, one page of them, and how many there are in all."""
+    if close_first:
+        proposals.close_due(session, now or utcnow(), coop_id=coop.id)
+    where = and_(Proposal.coop_id == coop.id, Proposal.status == S.CLOSED.value)
+    total = session.scalar(select(func.count()).select_from(Proposal).where(where)) or 0
+    page = max(1, page)
+    items = list(session.scalars(
+        select(Proposal).where(where).order_by(Proposal.closed_at.desc(), Proposal.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    return items, total
+
+
+def listing(session: Session, coop: Cooperative, member: Member, status: str | None = None,
+            page: int = 1, now: dt.datetime | None = None) -> tuple[list[Proposal], int]:
+    """The proposals a member sees (everything but other people's drafts), latest first."""
+    proposals.close_due(session, now or utcnow(), coop_id=coop.id)
+    where = and_(Proposal.coop_id == coop.id,
+                 or_(Proposal.status != S.DRAFT.value, Proposal.author_id == member.id,
+                     *( [Proposal.id.is_not(None)] if member.is_secretary else [])))
+    if status:
+        where = and_(where, Proposal.status == status)
+    total = session.scalar(select(func.count()).select_from(Proposal).where(where)) or 0
+    items = list(session.scalars(
+        select(Proposal).where(where).order_by(Proposal.id.desc())
+        .limit(PAGE).offset((max(1, page) - 1) * PAGE)))
+    return items, total

@@ -1,0 +1,118 @@
+"""Every list issues the same number of SQL statements for 5 rows as for 50 (no N+1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from coop.services import checkpoints, proposals, rules, webhooks
+from coop.services.actor import Actor
+from tests.api.conftest import count_queries, make_token
+from tests.factories import as_member, make_coop, make_member, open_for_voting
+
+
+def members(db, keys, n):
+    coop = make_coop(db, keys)
+    ms = [make_member(db, coop) for _ in range(n)]
+    return coop, ms[0], "/members?limit=100"
+
+
+def proposals_list(db, keys, n):
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    for i in range(n):
+        p = proposals.draft_general(db, as_member(m), coop, f"Motion {i}", "")
+        proposals.open_deliberation(db, as_member(m), coop, p.id)
+    return coop, m, "/proposals?limit=100&kind=general"
+
+
+def entries(db, keys, n):
+    coop = make_coop(db, keys)
+    ms = [make_member(db, coop, hourly_rate="20.00") for _ in range(n)]
+    return coop, ms[0], "/ledger/entries?limit=100"
+
+
+def pay_table(db, keys, n):
+    coop, m, _ = entries(db, keys, n)
+    return coop, m, "/pay"
+
+
+def pay_history(db, keys, n):
+    from tests.factories import set_founding_pay
+
+    coop = make_coop(db, keys)
+    m = make_member(db, coop, hourly_rate="20.00")
+    for i in range(n - 1):
+        set_founding_pay(db, coop, m, f"{20 + i % 5}.00")
+    return coop, m, f"/members/{m.id}/pay?limit=100"
+
+
+def checkpoint_list(db, keys, n):
+    coop = make_coop(db, keys)
+    m = None
+    for _ in range(n):
+        m = make_member(db, coop, hourly_rate="20.00")
+        checkpoints.sign(db, keys, coop)
+    return coop, m, "/ledger/checkpoints?limit=100"
+
+
+def audit_events(db, keys, n):
+    coop = make_coop(db, keys)
+    s = make_member(db, coop, role="secretary")
+    for _ in range(n):
+        make_member(db, coop)
+    return coop, s, "/audit-events?limit=100"
+
+
+def comments(db, keys, n):
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    p = proposals.draft_general(db, as_member(m), coop, "Lathe", "")
+    proposals.open_deliberation(db, as_member(m), coop, p.id)
+    for i in range(n):
+        proposals.comment(db, as_member(m), coop, p.id, f"comment {i}")
+    return coop, m, f"/proposals/{p.id}/comments?limit=100"
+
+
+def ballots(db, keys, n):
+    coop = make_coop(db, keys)
+    ms = [make_member(db, coop) for _ in range(n + 1)]
+    _, version = rules.get_rule(db, coop.id, "voting.general")
+    version.parameters = {**version.parameters, "voting.ballots_public": "true"}
+    p = open_for_voting(db, coop, proposals.draft_general(db, as_member(ms[0]), coop, "Lathe", ""), ms[0])
+    for m in ms[1:]:
+        proposals.cast_ballot(db, as_member(m), coop, p.id, "yes", now=p.voting_opened_at)
+    return coop, ms[0], f"/proposals/{p.id}/ballots?limit=100"
+
+
+def deliveries(db, keys, n):
+    webhooks.install()
+    coop = make_coop(db, keys)
+    admin = make_member(db, coop, role="admin")
+    sub, _ = webhooks.create_subscription(db, Actor.operator(), coop, "http://127.0.0.1:9/hook", ["ledger.appended"])
+    for _ in range(n):
+        make_member(db, coop, hourly_rate="20.00")
+    return coop, admin, f"/webhooks/{sub.id}/deliveries?limit=100"
+
+
+LISTS = [members, proposals_list, entries, pay_table, pay_history, checkpoint_list, audit_events,
+         comments, ballots, deliveries]
+
+
+@pytest.mark.parametrize("build", LISTS, ids=[f.__name__ for f in LISTS])
+def test_a_list_costs_the_same_number_of_queries_for_5_and_50_rows(db, keys, api, engine, build):
+    counts = []
+    for n in (5, 50):
+        coop, member, path = build(db, keys, n)
+        token = make_token(db, coop, member)
+        url = f"/api/v1/coops/{coop.slug}{path}"
+        first = api.get(url, token=token)  # warms the token's last_used_at
+        assert first.status_code == 200, first.get_data()[:300]
+        db.flush()
+        with count_queries(engine) as statements:
+            r = api.get(url, token=token)
+        body = r.get_json()
+        rows = body.get("items", body.get("lines"))
+        assert len(rows) >= n
+        counts.append(len(statements))
+    assert counts[0] == counts[1], f"{counts[0]} queries for 5 rows, {counts[1]} for 50"
+    assert counts[0] <= 8

@@ -1,0 +1,213 @@
+"""Ledger benchmarks: verification speed, proof cost on a large ledger, export memory.
+
+Not collected by default. Run:
+
+    .venv/bin/pytest tests/benchmarks/test_ledger_bench.py -s -p no:cacheprovider
+
+The ledgers are built fast, straight into SQLite with executemany (entries, pay records and
+every complete-subtree hash computed in Python), then checked with the real services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from coop.db import make_engine, make_session_factory
+from coop.ledger import export as export_file
+from coop.ledger import merkle, nodestore
+from coop.ledger.canonical import canonical_bytes
+from coop.ledger.keys import KeyStore
+from coop.ledger.verify import encode
+from coop.migrate import upgrade
+from coop.models import Cooperative, LedgerEntry, LedgerHead, LedgerNode, Member, PayRecord
+from coop.services import checkpoints, ledger, proofs, verification
+from tests.factories import make_coop
+
+pytestmark = pytest.mark.benchmark
+
+ROOT = Path(__file__).resolve().parents[2]
+CHUNK = 20_000
+
+
+def build(url: str, keys: KeyStore, slug: str, size: int, members: int = 50, pay_rows: bool = True) -> int:
+    """A co-op whose ledger has ``size`` founding pay entries; returns its id."""
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with factory() as s, s.begin():
+        coop = make_coop(s, keys, slug=slug)
+        s.add_all(Member(coop_id=coop.id, name=f"Member {i}", email=f"m{i}@{slug}.example", status="active")
+                  for i in range(members))
+        s.flush()
+        member_ids = list(s.scalars(select(Member.id).where(Member.coop_id == coop.id)))
+        coop_id = coop.id
+    rng = random.Random(size)
+    # Only the perfect subtrees of the current size are kept (O(log n)): they are the left
+    # siblings later appends need, and at the end they make the root.
+    store: dict[tuple[int, int], bytes] = {}
+    entries: list[dict] = []
+    nodes: list[dict] = []
+    records: list[dict] = []
+    effective = dt.date(2026, 1, 1)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for i in range(size):
+            mid = member_ids[i % members]
+            rate = f"{rng.randint(1800, 4500)}"
+            rate = f"{rate[:-2]}.{rate[-2:]}"
+            row = SimpleNamespace(member_id=mid, effective_date=effective, hourly_rate=rate,
+                                  weekly_hours="37.50", supplements=[], currency="EUR",
+                                  annualised="45825.00", authority="founding", proposal_id=None)
+            payload = {"index": i, "kind": "pay", **ledger.pay_payload(row, f"Member {mid}")}  # type: ignore[arg-type]
+            body = encode(payload)
+            if i < 3:
+                assert body == canonical_bytes(payload)  # the fast encoder writes RFC 8785 here
+            leaf = merkle.leaf_hash(body)
+            entries.append({"coop_id": coop_id, "idx": i, "kind": "pay", "body": body, "leaf_hash": leaf,
+                            "appended_at": dt.datetime(2026, 1, 1)})
+            if pay_rows:
+                records.append({"coop_id": coop_id, "member_id": mid, "entry_index": i,
+                                "effective_date": effective, "hourly_rate": Decimal(rate),
+                                "weekly_hours": Decimal("37.50"), "supplements": [], "currency": "EUR",
+                                "annualised": Decimal("45825.00"), "authority": "founding",
+                                "proposal_id": None, "recorded_at": dt.datetime(2026, 1, 1)})
+            added = nodestore.nodes_added_by_append(i, leaf, lambda keys: store)
+            for level, idx, h in added:
+                nodes.append({"coop_id": coop_id, "level": level, "idx": idx, "hash": h})
+                store[(level, idx)] = h
+            for level, idx, _ in added[1:]:
+                del store[(level - 1, 2 * idx)], store[(level - 1, 2 * idx + 1)]
+            if len(entries) >= CHUNK:
+                _flush(conn, entries, nodes, records)
+        _flush(conn, entries, nodes, records)
+        root = nodestore.root_from_nodes(size, store)
+        conn.execute(update(LedgerHead).where(LedgerHead.coop_id == coop_id).values(size=size, root=root))
+    with factory() as s, s.begin():
+        checkpoints.sign(s, keys, s.get(Cooperative, coop_id))
+    engine.dispose()
+    print(f"\n  built {size:,} entries in {time.perf_counter() - started:.1f} s")
+    return coop_id
+
+
+def _flush(conn, *batches: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    # Core inserts (column names, e.g. "idx"): executemany, no ORM bookkeeping.
+    for table, rows in zip((LedgerEntry.__table__, LedgerNode.__table__, PayRecord.__table__), batches):
+        if rows:
+            conn.execute(insert(table), rows)
+            rows.clear()
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> tuple[str, KeyStore]:  # type: ignore[no-untyped-def]
+    base = tmp_path_factory.mktemp("bench")
+    url = f"sqlite:///{base / 'bench.sqlite3'}"
+    upgrade(url)
+    return url, KeyStore(base / "keys")
+
+
+def test_verify_100k_entries(workdir) -> None:  # type: ignore[no-untyped-def]
+    url, keys = workdir
+    size = 100_000
+    coop_id = build(url, keys, "verify100k", size)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as s:
+        coop = s.get(Cooperative, coop_id)
+        bodies = [bytes(b) for b in s.scalars(
+            select(LedgerEntry.body).where(LedgerEntry.coop_id == coop_id).order_by(LedgerEntry.index))]
+        started = time.perf_counter()
+        for body in bodies:
+            hashlib.sha256(b"\x00" + body).digest()
+        hashing = time.perf_counter() - started
+        started = time.perf_counter()
+        result = verification.verify_coop(s, coop)
+        verifying = time.perf_counter() - started
+    engine.dispose()
+    assert result.ok, result.problems[:3]
+    assert result.entries == size
+    rate, hash_rate = size / verifying, size / hashing
+    mb = sum(map(len, bodies)) / 1e6
+    print(f"  verify: {size:,} entries ({mb:.1f} MB of bodies, with pay rows) in {verifying:.2f} s = "
+          f"{rate:,.0f} entries/s")
+    print(f"  raw hashlib sha256 over the same bytes: {hash_rate:,.0f} entries/s "
+          f"({mb / hashing:.0f} MB/s); verify runs at {rate / hash_rate:.1%} of raw hashing")
+    print(f"  target >= 100,000 entries/s: {'met' if rate >= 100_000 else 'NOT met on this machine'}")
+
+
+@pytest.fixture(scope="module")
+def million(workdir) -> int:  # type: ignore[no-untyped-def]
+    url, keys = workdir
+    return build(url, keys, "million", 1_000_000, pay_rows=False)
+
+
+def test_inclusion_proofs_on_a_million_entries(workdir, million) -> None:  # type: ignore[no-untyped-def]
+    url, _ = workdir
+    size = 1_000_000
+    rng = random.Random(7)
+    indexes = [rng.randrange(size) for _ in range(500)]
+    engine = make_engine(url)
+    with make_session_factory(engine)() as s:
+        coop = s.get(Cooperative, million)
+        root = proofs.root_at(s, coop)
+        started = time.perf_counter()
+        made = [proofs.inclusion(s, coop, i) for i in indexes]
+        elapsed = time.perf_counter() - started
+        rows = [len(ledger.fetch_nodes(s, coop.id, [(0, i), *nodestore.inclusion_keys(i, size),
+                                                     *nodestore.root_keys(size)])) for i in indexes[:50]]
+        body = bytes(s.scalar(select(LedgerEntry.body).where(LedgerEntry.coop_id == coop.id,
+                                                            LedgerEntry.index == indexes[0])))
+    engine.dispose()
+    assert all(p.root == root for p in made)
+    assert merkle.verify_inclusion(body, indexes[0], size, made[0].path, root)
+    print(f"  inclusion proof on {size:,} entries: {elapsed / len(indexes) * 1000:.2f} ms per proof "
+          f"(incl. head read), {min(rows)}-{max(rows)} node rows read in one query, "
+          f"path length {len(made[0].path)}")
+
+
+EXPORT_SCRIPT = """
+import resource, sys, time, tracemalloc
+from coop.db import make_engine, make_session_factory
+from coop.models import Cooperative
+from coop.services import ledger_export
+tracemalloc.start()
+engine = make_engine(sys.argv[1])
+with make_session_factory(engine)() as s, open(sys.argv[3], "w", encoding="utf-8") as out:
+    started = time.perf_counter()
+    n = ledger_export.write_json(s, s.get(Cooperative, int(sys.argv[2])), out)
+    elapsed = time.perf_counter() - started
+print(n, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, tracemalloc.get_traced_memory()[1])
+"""
+
+
+def _export(url: str, coop_id: int, out: Path) -> tuple[int, float, int, int]:
+    done = subprocess.run([sys.executable, "-c", EXPORT_SCRIPT, url, str(coop_id), str(out)],
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    n, elapsed, rss_kb, traced = done.stdout.split()
+    return int(n), float(elapsed), int(rss_kb), int(traced)
+
+
+def test_export_of_a_million_entries_runs_in_flat_memory(workdir, million, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url, keys = workdir
+    small = build(url, keys, "small", 10_000, pay_rows=False)
+    n_small, _, rss_small, traced_small = _export(url, small, tmp_path / "small.json")
+    n, elapsed, rss, traced = _export(url, million, tmp_path / "million.json")
+    size_mb = (tmp_path / "million.json").stat().st_size / 1e6
+    print(f"  export of {n:,} entries ({size_mb:.0f} MB of JSON) in {elapsed:.1f} s = {n / elapsed:,.0f} entries/s")
+    print(f"  peak RSS {rss / 1024:.1f} MB (vs {rss_small / 1024:.1f} MB for {n_small:,} entries); "
+          f"peak traced Python allocations {traced / 1e6:.2f} MB (vs {traced_small / 1e6:.2f} MB)")
+    assert n == 1_000_000 and n_small == 10_000
+    assert rss < rss_small + 50 * 1024  # flat: a hundred times the entries, not a hundred times the memory
+    started = time.perf_counter()
+    result = export_file.verify_file(tmp_path / "million.json")[0]
+    offline = time.perf_counter() - started
+    assert result.ok and result.entries == n
+    print(f"  offline verification of that export: {offline:.1f} s = {n / offline:,.0f} entries/s")

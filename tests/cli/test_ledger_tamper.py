@@ -1,0 +1,232 @@
+"""Tampering with a committed ledger, by raw SQL exactly as an attacker with a database prompt
+would, is caught by `coop ledger verify` naming the entry; with the triggers in place the
+database refuses the edit outright.
+
+Each test has its own committed database (see conftest), seeded with the demo co-op: a real
+ledger of founding pay, decisions and a pay change by vote, with a signed checkpoint.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from coop.ledger import checkpoint as notes
+from coop.ledger import merkle, nodestore
+from tests.cli.conftest import Coop
+
+APPEND_ONLY = ("ledger_entries", "ledger_nodes", "checkpoints", "pay_records")
+
+
+def drop_triggers(conn, backend: str) -> None:
+    for table in APPEND_ONLY:
+        if backend == "postgresql":
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
+        else:
+            for action in ("update", "delete"):
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{action}"))
+
+
+def attack(demo: Coop, *statements: tuple[str, dict]) -> None:
+    engine = demo.engine()
+    try:
+        with engine.begin() as conn:
+            drop_triggers(conn, demo.backend)
+            for sql, params in statements:
+                conn.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def rows(demo: Coop, sql: str, **params) -> list:
+    engine = demo.engine()
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql), params).all()
+    finally:
+        engine.dispose()
+
+
+def pay_entries(demo: Coop) -> list[int]:
+    return [r[0] for r in rows(demo, "SELECT entry_index FROM pay_records ORDER BY entry_index")]
+
+
+def body(demo: Coop, index: int) -> bytes:
+    return bytes(rows(demo, "SELECT body FROM ledger_entries WHERE idx = :i", i=index)[0][0])
+
+
+def verify_fails(demo: Coop, *args: str) -> str:
+    result = demo.run("ledger", "verify", *args)
+    assert result.exit_code == 1, (result.output, result.exception)
+    return result.output.splitlines()[0]
+
+
+def test_an_untouched_ledger_verifies(demo: Coop) -> None:
+    out = demo.ok("ledger", "verify").output
+    assert out.startswith("ok: 17 entries, root ")
+    assert "checkpoint 17 signed" in out and "coop/demo+" in out
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY)
+def test_the_triggers_refuse_updates_and_deletes_of_the_append_only_tables(demo: Coop, table: str) -> None:
+    engine = demo.engine()
+    try:
+        for sql in (f"UPDATE {table} SET coop_id = coop_id", f"DELETE FROM {table}"):
+            with pytest.raises(DBAPIError, match="append-only"):
+                with engine.begin() as conn:
+                    conn.execute(text(sql))
+    finally:
+        engine.dispose()
+    demo.ok("ledger", "verify")
+
+
+def test_an_edited_body_is_named(demo: Coop) -> None:
+    index = pay_entries(demo)[3]
+    forged = body(demo, index).replace(b'"hourly_rate":"', b'"hourly_rate":"9')
+    attack(demo, ("UPDATE ledger_entries SET body = :b WHERE idx = :i", {"b": forged, "i": index}))
+    assert verify_fails(demo) == f"entry {index}: leaf hash does not match its body"
+
+
+def test_an_edited_pay_amount_is_named(demo: Coop) -> None:
+    index = pay_entries(demo)[5]
+    attack(demo, ("UPDATE pay_records SET hourly_rate = '99.00' WHERE entry_index = :i", {"i": index}))
+    line = verify_fails(demo)
+    assert line.startswith(f"entry {index}: pay record row does not re-encode to the entry's bytes (hourly_rate: "
+                           'row says "99.00"')
+
+
+def test_a_deleted_last_entry_is_named(demo: Coop) -> None:
+    last = rows(demo, "SELECT max(idx) FROM ledger_entries")[0][0]
+    attack(demo, ("DELETE FROM pay_records WHERE entry_index = :i", {"i": last}),
+           ("DELETE FROM ledger_entries WHERE idx = :i", {"i": last}))
+    assert verify_fails(demo).startswith(f"entry {last}: is missing")
+
+
+def test_a_deleted_last_entry_is_named_even_when_the_head_was_wound_back(demo: Coop) -> None:
+    last = rows(demo, "SELECT max(idx) FROM ledger_entries")[0][0]
+    bodies = [bytes(r[0]) for r in rows(demo, "SELECT body FROM ledger_entries ORDER BY idx")][:-1]
+    attack(demo, ("DELETE FROM pay_records WHERE entry_index = :i", {"i": last}),
+           ("DELETE FROM ledger_entries WHERE idx = :i", {"i": last}),
+           ("UPDATE ledger_heads SET size = :n, root = :r", {"n": last, "r": merkle.root(bodies)}))
+    # The signed checkpoint still says 17 entries: the key is not in the database.
+    assert verify_fails(demo) == (f"entry {last}: is missing: checkpoint {last + 1} was signed for "
+                                  f"{last + 1} entries, only {last} are stored")
+
+
+def test_swapped_bodies_are_named(demo: Coop) -> None:
+    a, b = pay_entries(demo)[1], pay_entries(demo)[4]
+    body_a, body_b = body(demo, a), body(demo, b)
+    attack(demo, ("UPDATE ledger_entries SET body = :b, leaf_hash = :h WHERE idx = :i",
+                  {"b": body_b, "h": merkle.leaf_hash(body_b), "i": a}),
+           ("UPDATE ledger_entries SET body = :b, leaf_hash = :h WHERE idx = :i",
+            {"b": body_a, "h": merkle.leaf_hash(body_a), "i": b}))
+    assert verify_fails(demo) == f"entry {a}: its body says it is entry {b}: entries were moved or swapped"
+
+
+def rewrite_history(demo: Coop, index: int, forged: bytes) -> None:
+    """The thorough attacker: rewrites an entry, its pay row, its leaf hash, every subtree hash
+    and the head, so that everything stored agrees with the forgery."""
+    bodies = [bytes(r[0]) for r in rows(demo, "SELECT body FROM ledger_entries ORDER BY idx")]
+    bodies[index] = forged
+    store: dict = {}
+    for i, b in enumerate(bodies):
+        for level, idx, h in nodestore.nodes_added_by_append(i, merkle.leaf_hash(b), lambda keys: store):
+            store[(level, idx)] = h
+    statements = [
+        ("UPDATE ledger_entries SET body = :b, leaf_hash = :h WHERE idx = :i",
+         {"b": forged, "h": merkle.leaf_hash(forged), "i": index}),
+        ("UPDATE pay_records SET hourly_rate = :r WHERE entry_index = :i",
+         {"r": json.loads(forged)["hourly_rate"], "i": index}),
+        ("DELETE FROM ledger_nodes", {}),
+        ("UPDATE ledger_heads SET root = :r", {"r": merkle.root(bodies)}),
+    ]
+    statements += [("INSERT INTO ledger_nodes (coop_id, level, idx, hash) VALUES (1, :l, :i, :h)",
+                    {"l": level, "i": idx, "h": h}) for (level, idx), h in store.items()]
+    attack(demo, *statements)
+
+
+def forge_rate(original: bytes, rate: str) -> bytes:
+    from coop.ledger.canonical import canonical_bytes
+
+    data = json.loads(original)
+    data["hourly_rate"] = rate
+    return canonical_bytes(data)
+
+
+def test_a_rewrite_of_every_stored_hash_is_still_caught_by_the_signed_checkpoint(demo: Coop) -> None:
+    index = pay_entries(demo)[2]
+    rewrite_history(demo, index, forge_rate(body(demo, index), "45.00"))
+    assert verify_fails(demo).startswith("checkpoint 17 does not match the entries")
+
+
+def test_a_saved_checkpoint_and_a_consistency_proof_expose_a_rewritten_history(demo: Coop, tmp_path) -> None:
+    # A member saves today's checkpoint ...
+    saved = demo.ok("ledger", "checkpoint").output
+    origin, size_line, root_line = saved.split("\n", 3)[:3]
+    public = base64.b64decode(json.loads(demo.ok("ledger", "export").output.split("\n", 1)[0]
+                                         .removesuffix(',"entries":[') + "}")["public_key"])
+    saved_cp = notes.parse_and_verify(saved, origin, public)
+    # ... the ledger grows honestly, and the consistency proof holds.
+    demo.ok("members", "add", "--name", "New", "--email", "new@example.org", "--status", "active")
+    demo.ok("pay", "import", _csv(tmp_path, "email,hourly_rate,weekly_hours\nnew@example.org,20.00,30\n"))
+    proof = json.loads(demo.ok("ledger", "consistency", str(saved_cp.size), "--json").output)
+    assert merkle.verify_consistency(saved_cp.size, proof["new_size"], saved_cp.root,
+                                     bytes.fromhex(proof["new_root"]), [bytes.fromhex(h) for h in proof["path"]])
+    # Then someone with the database (and the signing key) rewrites an old pay entry,
+    # recomputes every stored hash and signs a fresh checkpoint over the forgery.
+    index = pay_entries(demo)[0]
+    rewrite_history(demo, index, forge_rate(body(demo, index), "50.00"))
+    assert demo.ok("ledger", "checkpoint").output != saved
+    proof = json.loads(demo.ok("ledger", "consistency", str(saved_cp.size), "--json").output)
+    assert not merkle.verify_consistency(saved_cp.size, proof["new_size"], saved_cp.root,
+                                         bytes.fromhex(proof["new_root"]), [bytes.fromhex(h) for h in proof["path"]])
+    # The server's own old root no longer matches the saved one either.
+    assert bytes.fromhex(proof["old_root"]) != saved_cp.root
+
+
+def _csv(tmp_path, content: str) -> str:
+    path = tmp_path / "founding.csv"
+    path.write_text(content, encoding="utf-8")
+    return str(path)
+
+
+def test_a_tampered_export_fails_offline_verification(demo: Coop, tmp_path, monkeypatch) -> None:
+    export = tmp_path / "ledger.json"
+    demo.ok("ledger", "export", "--format", "json", "--output", str(export))
+    # Offline: no database at all (an unreachable URL proves none is opened).
+    monkeypatch.setenv("COOP_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    ok = demo.ok("ledger", "verify", "--export", str(export)).output
+    assert ok.startswith("ok: 17 entries") and "checked with the key in the file" in ok
+    lines = export.read_text(encoding="utf-8").split("\n")
+    entry = json.loads(lines[4].rstrip(","))
+    assert entry["index"] == 3
+    entry["body"] = entry["body"].replace('"hourly_rate":"', '"hourly_rate":"1')
+    lines[4] = json.dumps(entry) + ","
+    export.write_text("\n".join(lines), encoding="utf-8")
+    result = demo.run("ledger", "verify", "--export", str(export))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == "entry 3: leaf hash does not match its body"
+
+
+def test_an_export_re_signed_with_another_key_fails_against_the_published_key(demo: Coop, tmp_path) -> None:
+    export = tmp_path / "ledger.json"
+    demo.ok("ledger", "export", "--output", str(export))
+    header = json.loads(export.read_text().split("\n", 1)[0].removesuffix(',"entries":[') + "}")
+    published = header["verifier_key"]
+    other = notes.generate_private_key()
+    text_ = export.read_text()
+    for cp in header["checkpoints"]:
+        forged = notes.sign_checkpoint(other, header["origin"], cp["size"], bytes.fromhex(cp["root"]))
+        text_ = text_.replace(json.dumps(cp["note"])[1:-1], json.dumps(forged)[1:-1])
+    other_pk = base64.b64encode(notes.public_key_bytes(other)).decode()
+    text_ = text_.replace(header["public_key"], other_pk)
+    export.write_text(text_)
+    # The file vouches for itself ...
+    assert demo.ok("ledger", "verify", "--export", str(export)).exit_code == 0
+    # ... but not against the key the co-op published.
+    result = demo.run("ledger", "verify", "--export", str(export), "--key", published)
+    assert result.exit_code == 1 and "no signature by key" in result.output

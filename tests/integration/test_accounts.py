@@ -1,0 +1,308 @@
+"""Member accounts: argon2 passwords, logging in, one-time invitation and reset tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import threading
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from coop.db import make_engine, utcnow
+from coop.errors import Conflict, InvalidInput, PermissionDenied, Unauthenticated
+from coop.ledger.keys import KeyStore
+from coop.migrate import upgrade
+from coop.models import AccountToken, AuditEvent
+from coop.services import accounts, members
+from coop.services.actor import Actor
+from tests.factories import as_member, make_coop, make_member
+
+OPERATOR = Actor.operator()
+PASSWORD = "correct horse battery"
+
+
+def _actions(db: Session, member_id: int) -> list[str]:
+    return list(db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "member",
+                                                           AuditEvent.object_id == member_id)
+                           .order_by(AuditEvent.id)))
+
+
+# -- passwords and logging in ----------------------------------------------------------------
+
+def test_a_password_is_stored_as_an_argon2id_hash_and_logs_the_member_in(db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    accounts.set_password(db, OPERATOR, m, PASSWORD)
+    assert m.password_hash is not None and m.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in m.password_hash
+    assert accounts.authenticate(db, coop, m.email.upper(), PASSWORD) is m
+    assert "account.password_set" in _actions(db, m.id)
+
+
+@pytest.mark.parametrize("email_kind", ["wrong password", "unknown email", "no password yet"])
+def test_every_failed_login_gets_the_same_generic_message(db: Session, keys: KeyStore, email_kind: str) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    if email_kind != "no password yet":
+        accounts.set_password(db, OPERATOR, m, PASSWORD)
+    email = "nobody@example.org" if email_kind == "unknown email" else m.email
+    password = "wrong password!" if email_kind == "wrong password" else PASSWORD
+    with pytest.raises(Unauthenticated) as exc:
+        accounts.authenticate(db, coop, email, password)
+    assert exc.value.message == "wrong email or password"
+
+
+def test_an_unknown_email_still_costs_one_argon2_verification(db: Session, keys: KeyStore,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    coop = make_coop(db, keys)
+    calls: list[str] = []
+    real = accounts._hasher
+
+    class Spy:
+        def verify(self, hash_: str, password: str) -> bool:
+            calls.append(hash_)
+            return real.verify(hash_, password)
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(real, name)
+
+    monkeypatch.setattr(accounts, "_hasher", Spy())
+    with pytest.raises(Unauthenticated):
+        accounts.authenticate(db, coop, "nobody@example.org", PASSWORD)
+    assert len(calls) == 1 and calls[0].startswith("$argon2id$")
+
+
+def test_a_member_of_another_coop_cannot_log_in_here(db: Session, keys: KeyStore) -> None:
+    here, there = make_coop(db, keys), make_coop(db, keys)
+    m = make_member(db, there)
+    accounts.set_password(db, OPERATOR, m, PASSWORD)
+    with pytest.raises(Unauthenticated):
+        accounts.authenticate(db, here, m.email, PASSWORD)
+
+
+@pytest.mark.parametrize("status", ["applicant", "suspended", "departed"])
+def test_only_active_members_log_in(db: Session, keys: KeyStore, status: str) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop, status="applicant" if status == "applicant" else "active")
+    accounts.set_password(db, OPERATOR, m, PASSWORD)
+    if status != "applicant":
+        members.change_status(db, OPERATOR, coop, m, status)
+    with pytest.raises(Unauthenticated) as exc:
+        accounts.authenticate(db, coop, m.email, PASSWORD)
+    assert exc.value.message == f"your membership is {status}; only active members can log in"
+
+
+def test_a_hash_made_with_weaker_parameters_is_upgraded_at_login(db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    m.password_hash = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    old = m.password_hash
+    accounts.authenticate(db, coop, m.email, PASSWORD)
+    assert m.password_hash != old and not PasswordHasher().check_needs_rehash(m.password_hash)
+    assert accounts.authenticate(db, coop, m.email, PASSWORD) is m
+
+
+def test_a_password_shorter_than_ten_characters_is_refused_and_nothing_changes(db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    with pytest.raises(InvalidInput) as exc:
+        accounts.set_password(db, OPERATOR, m, "123456789")
+    assert exc.value.field == "password" and m.password_hash is None
+    assert "account.password_set" not in _actions(db, m.id)
+
+
+def test_members_set_their_own_password_and_the_secretary_anyones_but_nobody_else(
+        db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m, other, secretary = make_member(db, coop), make_member(db, coop), make_member(db, coop, role="secretary")
+    accounts.set_password(db, as_member(m), m, PASSWORD)
+    accounts.set_password(db, as_member(secretary), m, PASSWORD + "2")
+    with pytest.raises(PermissionDenied):
+        accounts.set_password(db, as_member(other), m, PASSWORD + "3")
+    assert accounts.authenticate(db, coop, m.email, PASSWORD + "2") is m
+
+
+# -- one-time tokens --------------------------------------------------------------------------
+
+def test_an_invitation_stores_only_the_tokens_digest_and_sets_a_first_password(db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    token = accounts.create_invitation(db, OPERATOR, coop, m)
+    row = db.scalars(select(AccountToken).where(AccountToken.member_id == m.id)).one()
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest() and token not in row.token_hash
+    assert row.purpose == "invite" and row.expires_at - row.created_at == dt.timedelta(days=7)
+    assert accounts.redeem(db, coop, token, PASSWORD) is m
+    assert accounts.authenticate(db, coop, m.email, PASSWORD) is m
+    assert row.used_at is not None
+    assert _actions(db, m.id)[-2:] == ["account.invite_issued", "account.invitation_accepted"]
+
+
+def test_a_token_works_only_once(db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    token = accounts.create_reset(db, OPERATOR, coop, m)
+    accounts.redeem(db, coop, token, PASSWORD)
+    with pytest.raises(InvalidInput) as exc:
+        accounts.redeem(db, coop, token, "another password")
+    assert "already been used" in exc.value.message
+    assert accounts.authenticate(db, coop, m.email, PASSWORD) is m
+
+
+def test_the_database_refuses_a_second_redemption_even_when_the_first_was_not_seen(
+        db: Session, keys: KeyStore) -> None:
+    """The conditional UPDATE decides, not the row read before it: a redemption committed
+    by another request between our read and our write leaves us with nothing."""
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    token = accounts.create_invitation(db, OPERATOR, coop, m)
+    row = db.scalars(select(AccountToken).where(AccountToken.member_id == m.id)).one()
+    assert row.used_at is None  # loaded: the session will keep believing this
+    db.execute(update(AccountToken).where(AccountToken.id == row.id).values(used_at=utcnow())
+               .execution_options(synchronize_session=False))
+    assert row.used_at is None
+    with pytest.raises(InvalidInput) as exc:
+        accounts.redeem(db, coop, token, PASSWORD)
+    assert "already been used" in exc.value.message and m.password_hash is None
+
+
+def test_an_expired_invitation_is_refused(db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    issued = utcnow()
+    token = accounts.create_invitation(db, OPERATOR, coop, m, now=issued)
+    with pytest.raises(InvalidInput) as exc:
+        accounts.redeem(db, coop, token, PASSWORD, now=issued + dt.timedelta(days=7))
+    assert "expired" in exc.value.message and m.password_hash is None
+    assert accounts.redeem(db, coop, token, PASSWORD, now=issued + dt.timedelta(days=7, seconds=-1)) is m
+
+
+def test_a_reset_lasts_twenty_four_hours(db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    issued = utcnow()
+    token = accounts.create_reset(db, OPERATOR, coop, m, now=issued)
+    with pytest.raises(InvalidInput, match="expired"):
+        accounts.redeem(db, coop, token, PASSWORD, now=issued + dt.timedelta(hours=24))
+
+
+def test_unknown_and_foreign_tokens_are_refused(db: Session, keys: KeyStore) -> None:
+    here, there = make_coop(db, keys), make_coop(db, keys)
+    token = accounts.create_invitation(db, OPERATOR, there, make_member(db, there))
+    for bad in ("not-a-token", "", token):
+        with pytest.raises(InvalidInput) as exc:
+            accounts.redeem(db, here, bad, PASSWORD)
+        assert exc.value.field == "token" and "not valid" in exc.value.message
+
+
+def test_a_too_short_new_password_does_not_spend_the_token(db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    token = accounts.create_invitation(db, OPERATOR, coop, m)
+    with pytest.raises(InvalidInput, match="at least 10"):
+        accounts.redeem(db, coop, token, "short")
+    assert accounts.redeem(db, coop, token, PASSWORD) is m
+
+
+def test_a_new_reset_makes_the_older_unused_one_worthless(db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    old = accounts.create_reset(db, OPERATOR, coop, m)
+    new = accounts.create_reset(db, OPERATOR, coop, m)
+    with pytest.raises(InvalidInput, match="already been used"):
+        accounts.redeem(db, coop, old, PASSWORD)
+    assert accounts.redeem(db, coop, new, PASSWORD) is m
+
+
+def test_accepting_an_invitation_does_not_admit_an_applicant(db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop, status="applicant")
+    accounts.redeem(db, coop, accounts.create_invitation(db, OPERATOR, coop, m), PASSWORD)
+    assert m.status == "applicant"
+    with pytest.raises(Unauthenticated, match="applicant"):
+        accounts.authenticate(db, coop, m.email, PASSWORD)
+    members.change_status(db, OPERATOR, coop, m, "active")
+    assert accounts.authenticate(db, coop, m.email, PASSWORD) is m
+
+
+def test_only_the_secretary_or_operator_issues_tokens_and_never_for_departed_members(
+        db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m, other = make_member(db, coop), make_member(db, coop)
+    with pytest.raises(PermissionDenied):
+        accounts.create_invitation(db, as_member(other), coop, m)
+    secretary = make_member(db, coop, role="secretary")
+    assert accounts.create_reset(db, as_member(secretary), coop, m)
+    members.change_status(db, OPERATOR, coop, m, "departed")
+    with pytest.raises(Conflict, match="departed"):
+        accounts.create_invitation(db, OPERATOR, coop, m)
+
+
+# -- concurrency, on PostgreSQL -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def committed_url() -> str:
+    """A database of its own, migrated, for a test whose transactions must really commit."""
+    base = os.environ.get("COOP_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("set COOP_TEST_POSTGRES_URL to run")
+    url = make_url(base)
+    name = f"{url.database}_accounts"
+    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    target = url.set(database=name).render_as_string(hide_password=False)
+    upgrade(target)
+    return target
+
+
+@pytest.mark.postgres
+def test_two_concurrent_redemptions_of_one_token_set_the_password_once(committed_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(committed_url)
+    with Session(engine, expire_on_commit=False) as s:
+        coop = make_coop(s, KeyStore(tmp_path))
+        m = make_member(s, coop)
+        token = accounts.create_invitation(s, OPERATOR, coop, m)
+        s.commit()
+    first = Session(engine)
+    first_coop = first.merge(coop)
+    accounts.redeem(first, first_coop, token, "first password")  # holds the row lock
+    first_pid = first.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    outcome: dict[str, object] = {}
+
+    def second_request() -> None:
+        with Session(engine) as second:
+            try:
+                accounts.redeem(second, second.merge(coop), token, "second password")
+                second.commit()
+                outcome["second"] = "redeemed"
+            except InvalidInput as exc:
+                outcome["second"] = exc.message
+
+    thread = threading.Thread(target=second_request)
+    thread.start()
+    # Wait (bounded) until the second UPDATE is queued behind the first's row lock, so the
+    # test exercises the database's refusal rather than an ordinary "already used" read.
+    with engine.connect() as watcher:
+        for _ in range(3000):
+            blocked = watcher.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
+                {"pid": first_pid}).scalar_one()
+            if blocked:
+                break
+            threading.Event().wait(0.01)
+        else:
+            pytest.fail("the second redemption never waited for the first")
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert outcome["second"] == "this link has already been used; ask the secretary for a new one"
+    with Session(engine) as s:
+        assert accounts.authenticate(s, s.merge(coop), m.email, "first password").id == m.id
+    engine.dispose()

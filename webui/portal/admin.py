@@ -1,0 +1,137 @@
+"""The secretary's pages: admitting and inviting members, importing members and founding
+salaries from CSV, membership changes, and the co-op's settings (admins)."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+
+from coop.errors import CoopError
+from coop.models import MemberStatus, Role
+from coop.services import accounts, coops, member_import, members, membership
+from coop.services.members import ImportRejected
+from webui.portal.web import actor, bp, coop, db, member_required, refused, render, text
+
+
+def secretary_required(fn: Any) -> Any:
+    @wraps(fn)
+    @member_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        actor().require_secretary(coop().id)  # PermissionDenied → the 403 page
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _members_page(status: int = 200, errors: dict[str, str] | None = None,
+                  link: tuple[str, str] | None = None) -> Any:
+    return render("portal/admin_members.html", status, people=members.list_members(db(), coop().id),
+                  verbs=membership.VERBS, errors=errors or {}, link=link)
+
+
+@bp.route("/admin/members")
+@secretary_required
+def admin_members() -> Any:
+    return _members_page()
+
+
+@bp.route("/admin/members/<coop_id:member_id>/<any(admit, suspend, reinstate, depart):verb>", methods=["POST"])
+@secretary_required
+def member_status(member_id: int, verb: str) -> Any:
+    try:
+        member = members.get_member(db(), coop().id, member_id)
+        membership.apply_verb(db(), actor(), coop(), member, verb)
+    except CoopError as exc:
+        db().rollback()
+        return _members_page(exc.http_status, {"_form": exc.message})
+    flash(f"{member.name} is now {member.status}.")
+    return redirect(url_for("portal.admin_members"))
+
+
+def _link_for(member: Any) -> tuple[str, str]:
+    """A one-time link: an invitation if the member has never set a password, else a reset."""
+    if member.password_hash is None:
+        token = accounts.create_invitation(db(), actor(), coop(), member)
+        return "invitation", url_for("portal.accept", token=token, _external=True)
+    token = accounts.create_reset(db(), actor(), coop(), member)
+    return "password reset", url_for("portal.reset", token=token, _external=True)
+
+
+@bp.route("/admin/members/<coop_id:member_id>/link", methods=["POST"])
+@secretary_required
+def member_link(member_id: int) -> Any:
+    try:
+        member = members.get_member(db(), coop().id, member_id)
+        kind, url = _link_for(member)
+    except CoopError as exc:
+        db().rollback()
+        return _members_page(exc.http_status, {"_form": exc.message})
+    # Shown on this response only; the token itself is never stored.
+    return _members_page(link=(f"One-time {kind} link for {member.name} (send it to them)", url))
+
+
+@bp.route("/admin/members/new", methods=["GET", "POST"])
+@secretary_required
+def admit() -> Any:
+    template = "portal/admin_new_member.html"
+    context = {"roles": [r.value for r in Role],
+               "statuses": [MemberStatus.ACTIVE.value, MemberStatus.APPLICANT.value]}
+    if request.method == "GET":
+        return render(template, form={"role": "member", "status": "active"}, errors={}, link=None, **context)
+    form = request.form.to_dict()
+    try:
+        member = members.add_member(db(), actor(), coop(), text("name"), text("email"),
+                                    role=text("role", "member"), status=text("status", "active"))
+        kind, url = _link_for(member)
+    except CoopError as exc:
+        return refused(template, exc, form=form, link=None, **context)
+    return render(template, form={"role": "member", "status": "active"}, errors={},
+                  link=(f"{member.name} is added as {member.status}. Their one-time {kind} link", url),
+                  **context)
+
+
+@bp.route("/admin/import", methods=["GET", "POST"])
+@secretary_required
+def import_csv() -> Any:
+    template = "portal/admin_import.html"
+    if request.method == "GET":
+        return render(template, form={}, errors={}, result=None)
+    upload = request.files.get("file")
+    csv_text = upload.read().decode("utf-8-sig", errors="replace") if upload and upload.filename \
+        else request.form.get("csv", "")
+    form = {"csv": csv_text}
+    confirm = request.form.get("step") == "import"
+    try:
+        result = member_import.import_csv(db(), actor(), coop(), csv_text, dry_run=not confirm)
+    except ImportRejected as exc:
+        db().rollback()
+        result = member_import.ImportResult([], errors=exc.errors)
+        return render(template, 422, form=form, errors={"csv": exc.message}, result=result)
+    except CoopError as exc:
+        return refused(template, exc, form=form, result=None)
+    if not result.ok:
+        # A preview with errors: shown at 422, so nothing about this request is committed.
+        return render(template, 422, form=form, errors={"csv": f"{len(result.errors)} error(s): "
+                                                         "fix them and preview again"}, result=result)
+    if confirm:
+        flash(f"Imported {result.members} member(s) and {result.paid} founding pay record(s).")
+        return redirect(url_for("portal.admin_members"))
+    return render(template, form=form, errors={}, result=result)
+
+
+@bp.route("/admin/settings", methods=["GET", "POST"])
+@member_required
+def settings() -> Any:
+    template = "portal/admin_settings.html"
+    actor().require_admin(coop().id)
+    if request.method == "GET":
+        return render(template, form={"name": coop().name, "public_pages": coop().public_pages}, errors={})
+    form = {"name": text("name"), "public_pages": "public_pages" in request.form}
+    try:
+        coops.update_settings(db(), actor(), coop(), name=form["name"], public_pages=form["public_pages"])
+    except CoopError as exc:
+        return refused(template, exc, form=form)
+    flash("Settings saved.")
+    return redirect(url_for("portal.settings"))

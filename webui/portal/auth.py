@@ -1,0 +1,136 @@
+"""Logging in and out, accepting an invitation, resetting a forgotten password.
+
+Sessions are Flask-Login's; passwords and one-time tokens are the accounts service's
+(argon2, single-use digests). The session remembers a fingerprint of the password hash, so
+changing or resetting a password logs out every other session of that member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_login import LoginManager, UserMixin, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from coop.errors import CoopError, InvalidInput
+from coop.models import Member
+from coop.services import accounts, outbox
+from webui.portal.web import bp, coop, db, me, refused, render, text
+
+
+class PortalUser(UserMixin):
+    def __init__(self, member: Member):
+        self.member = member
+
+    def get_id(self) -> str:
+        return f"{self.member.id}:{fingerprint(self.member)}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.member.is_active
+
+
+def fingerprint(member: Member) -> str:
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, (member.password_hash or "").encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def init_login(app: Any) -> None:
+    manager = LoginManager(app)
+
+    @manager.user_loader
+    def _load(user_id: str) -> PortalUser | None:
+        member_id, _, print_ = user_id.partition(":")
+        if not member_id.isdigit():
+            return None
+        member = db().get(Member, int(member_id))
+        if member is None or not member.is_active or not hmac.compare_digest(print_, fingerprint(member)):
+            return None
+        return PortalUser(member)
+
+    @manager.unauthorized_handler
+    def _unauthorized() -> Response:
+        return redirect(url_for("portal_root.index"))
+
+
+def _safe_next(default: str) -> str:
+    """Only a path inside this site: an open redirect would let a phishing link log people
+    in to the real portal and then send them elsewhere."""
+    target = request.values.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        return render("portal/login.html", form={"next": request.args.get("next", "")})
+    form = {"email": text("email"), "next": text("next")}
+    try:
+        member = accounts.authenticate(db(), coop(), form["email"], request.form.get("password", ""))
+    except CoopError as exc:
+        # One message under the form for every failure, so it names no field to probe.
+        exc.field = "_form"
+        return refused("portal/login.html", exc, form=form)
+    login_user(PortalUser(member))
+    flash(f"Welcome, {member.name}.")
+    return redirect(_safe_next(url_for("portal.dashboard")))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    logout_user()
+    flash("You are logged out.")
+    return redirect(url_for("portal.home"))
+
+
+def _set_password_page(token: str, purpose: str) -> Any:
+    template = "portal/set_password.html"
+    if request.method == "GET":
+        return render(template, token=token, purpose=purpose, form={})
+    password = request.form.get("password", "")
+    try:
+        if password != request.form.get("password_again", ""):
+            raise InvalidInput("the two passwords differ; type the same password twice",
+                               field="password_again")
+        member = accounts.redeem(db(), coop(), token, password)
+    except CoopError as exc:
+        return refused(template, exc, token=token, purpose=purpose, form={})
+    if member.is_active:
+        login_user(PortalUser(member))
+        flash("Your password is set and you are logged in.")
+        return redirect(url_for("portal.dashboard"))
+    flash("Your password is set. You can log in once the secretary has admitted you.")
+    return redirect(url_for("portal.login"))
+
+
+@bp.route("/accept/<token>", methods=["GET", "POST"])
+def accept(token: str) -> Any:
+    return _set_password_page(token, "invite")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str) -> Any:
+    return _set_password_page(token, "reset")
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot() -> Any:
+    if request.method == "GET":
+        return render("portal/forgot.html", form={}, sent=False)
+    email = text("email")
+    if "@" not in email:
+        return refused("portal/forgot.html", InvalidInput("type the email address you log in with",
+                                                          field="email"), form={"email": email}, sent=False)
+    outbox.request_password_reset(
+        db(), coop(), email, lambda token: url_for("portal.reset", token=token, _external=True))
+    # The same answer whether or not the address is a member's: the form reveals nobody.
+    return render("portal/forgot.html", form={"email": email}, sent=True)
+
+
+def logged_in() -> bool:
+    return me() is not None

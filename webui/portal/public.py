@@ -1,0 +1,132 @@
+"""The co-op's public pages: home, salary table, pay histories, rules, decisions, and how to
+verify the ledger. Readable without logging in unless the co-op keeps them for members."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+
+from coop.errors import NotFound
+from coop.pay import format_ratio
+from coop.services import dashboard, pay_reports, public_pages, verification, visibility
+from webui.portal import charts
+from webui.portal.diffs import parameter_changes, text_diff
+from webui.portal.web import bp, coop, db, int_field, me, member_required, render, root
+from coop.services import coops
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@root.route("/")
+def index() -> Any:
+    everyone = coops.list_coops(db())
+    if len(everyone) == 1:
+        return redirect(url_for("portal.home", slug=everyone[0].slug))
+    return render("portal/index.html", coops=everyone)
+
+
+def _public() -> None:
+    visibility.require_reader(coop(), me())
+
+
+@bp.route("/")
+def home() -> Any:
+    _public()
+    decisions, total = dashboard.closed(db(), coop(), per_page=5)
+    return render("portal/home.html", decisions=decisions, total_decisions=total)
+
+
+@bp.route("/pay")
+def salary() -> Any:
+    _public()
+    page = public_pages.salary(db(), coop())
+    limit = page.lowest_allowed_top
+    markers = []
+    if page.policy.floor > 0:
+        markers.append(charts.Marker(page.policy.floor, f"floor {page.policy.floor}"))
+    if limit is not None and page.stats.maximum is not None and limit <= page.stats.maximum * 2:
+        # The highest pay the ratio would allow today, shown only when it fits the scale.
+        markers.append(charts.Marker(_cents_floor(limit), f"ratio limit {format_ratio(page.policy.max_ratio)}:1"))
+    chart = charts.histogram(
+        [line.total_hourly for line in page.lines], currency=coop().currency, markers=markers,
+        title=f"Pay distribution at {coop().name}",
+        desc=_distribution_words(page), chart_id="pay-dist")
+    return render("portal/salary.html", page=page, chart=chart, format_ratio=format_ratio)
+
+
+def _cents_floor(value: Any) -> Any:
+    from decimal import Decimal
+
+    return Decimal(int(value * 100)) / 100
+
+
+def _distribution_words(page: public_pages.SalaryPage) -> str:
+    s = page.stats
+    if not s.count:
+        return "Nobody is paid yet."
+    return (f"{s.count} paid members. Total hourly pay from {s.minimum} to {s.maximum} "
+            f"{coop().currency}; median {s.median}, mean {s.mean}. Highest to lowest ratio "
+            f"{format_ratio(s.ratio)}:1; the rules allow {format_ratio(page.policy.max_ratio)}:1.")
+
+
+@bp.route("/pay/members/<coop_id:member_id>")
+def pay_history(member_id: int) -> Any:
+    _public()
+    member, history = pay_reports.member_history(db(), coop(), str(member_id))
+    return render("portal/pay_history.html", member=member, history=history[::-1])
+
+
+@bp.route("/rules")
+def rules_index() -> Any:
+    _public()
+    return render("portal/rules.html", rules=public_pages.current_rules(db(), coop()))
+
+
+@bp.route("/rules/<key>")
+def rule(key: str) -> Any:
+    _public()
+    versions = public_pages.rule_history(db(), coop(), key)
+    diffs = {
+        line.version.version: (text_diff(line.previous.text, line.version.text),
+                               parameter_changes(line.previous.parameters, line.version.parameters))
+        for line in versions if line.previous is not None
+    }
+    return render("portal/rule.html", key=key, versions=versions, diffs=diffs)
+
+
+@bp.route("/decisions")
+def decisions() -> Any:
+    _public()
+    page = int_field("page", request.args) or 1
+    items, total = dashboard.closed(db(), coop(), page=page)
+    return render("portal/decisions.html", items=items, total=total, page=page,
+                  per_page=dashboard.PAGE)
+
+
+@bp.route("/verify")
+def verify() -> Any:
+    _public()
+    return render("portal/verify.html", info=public_pages.verify_info(db(), coop()),
+                  has_guide=(DOCS / "auditors.md").is_file(), result=None)
+
+
+@bp.route("/verify", methods=["POST"])
+@member_required
+def verify_run() -> Any:
+    """Recompute every hash from the rows now. Members only: it reads the whole ledger."""
+    result = verification.verify_coop(db(), coop())
+    if result.ok:
+        flash(f"The ledger verifies: {result.summary()}")
+    return render("portal/verify.html", info=public_pages.verify_info(db(), coop()),
+                  has_guide=(DOCS / "auditors.md").is_file(), result=result)
+
+
+@bp.route("/verify/auditors")
+def auditors_guide() -> Any:
+    _public()
+    path = DOCS / "auditors.md"
+    if not path.is_file():
+        raise NotFound("the auditors' guide is not installed here; see docs/auditors.md in the source")
+    return render("portal/guide.html", title="Auditors' guide", text=path.read_text(encoding="utf-8"))

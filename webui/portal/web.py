@@ -1,0 +1,157 @@
+"""The portal's plumbing: the blueprint for ``/c/<slug>/…``, who is looking, and how a
+handler turns a refused action into a page that says what to fix.
+
+Handlers translate, services decide: a view reads the form, makes one service call and
+renders or redirects. A ``CoopError`` from the service becomes the same form again with the
+message beside the field it names, at the error's HTTP status, so the request's transaction
+is rolled back (``webui.request_db`` commits only responses below 400): a refused action
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from coop.errors import CoopError, InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from coop.models import Cooperative, Member
+from coop.services import coops
+from coop.services.actor import Actor
+from webui.request_db import get_session
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+bp = Blueprint("portal", __name__, url_prefix="/c/<slug>")
+root = Blueprint("portal_root", __name__)
+
+
+def db():  # type: ignore[no-untyped-def]
+    return get_session()
+
+
+@bp.url_value_preprocessor
+def _pull_slug(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    g.coop_slug = (values or {}).pop("slug", None)
+
+
+@bp.url_defaults
+def _add_slug(endpoint: str, values: dict[str, Any]) -> None:
+    if "slug" not in values and g.get("coop_slug"):
+        values["slug"] = g.coop_slug
+
+
+@bp.before_request
+def _load_coop() -> None:
+    g.coop = coops.get_by_slug(db(), g.coop_slug)
+    # CSRF: every state-changing portal request carries the form token. The API face uses
+    # bearer tokens, not cookies, so protection is switched on here rather than app-wide.
+    if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config.get("WTF_CSRF_ENABLED", True):
+        current_app.extensions["csrf"].protect()
+
+
+def coop() -> Cooperative:
+    return g.coop  # type: ignore[no-any-return]
+
+
+def me() -> Member | None:
+    """The logged-in member, if they belong to this co-op (a session for another co-op on
+    the same installation counts as a visitor here)."""
+    if not current_user.is_authenticated:
+        return None
+    member: Member = current_user.member
+    return member if member.coop_id == coop().id else None
+
+
+def actor() -> Actor:
+    member = me()
+    if member is None:
+        raise Unauthenticated("log in to do this")
+    return Actor.of(member)
+
+
+def member_required(fn: F) -> F:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if me() is None:
+            raise Unauthenticated("log in as a member of this co-op to see this page")
+        return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    context.setdefault("errors", {})
+    context.setdefault("form", {})
+    return render_template(template, **context), status
+
+
+def refused(template: str, exc: CoopError, **context: Any) -> tuple[str, int]:
+    """Re-render a form with the service's message beside the field it names.
+
+    The session is rolled back first, so the page shows the state before the attempt (the
+    response status rolls back the request's transaction as well)."""
+    db().rollback()
+    errors = dict(context.pop("errors", {}) or {})
+    errors[exc.field or "_form"] = exc.message
+    status = exc.http_status if exc.http_status >= 400 else 400
+    return render(template, status=status, errors=errors, **context)
+
+
+def to_login() -> Response:
+    return redirect(url_for("portal.login", next=request.full_path.rstrip("?")))
+
+
+# -- reading form input (shape only; the services decide what is acceptable) -----------------
+
+def text(name: str, default: str = "") -> str:
+    return (request.form.get(name) or default).strip()
+
+
+def decimal_field(name: str, what: str = "an amount such as 23.50") -> Decimal | None:
+    """An optional decimal; blank means "not given"."""
+    raw = text(name)
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw.replace(",", ""))
+    except InvalidOperation:
+        raise InvalidInput(f"'{raw}' is not {what}", field=name) from None
+    if not value.is_finite():
+        raise InvalidInput(f"'{raw}' is not {what}", field=name)
+    return value
+
+
+def int_field(name: str, source: Any = None) -> int | None:
+    raw = ((source or request.form).get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise InvalidInput(f"'{raw}' is not a number", field=name)
+    return int(raw)
+
+
+def register_error_pages(app: Any) -> None:
+    """Domain errors that escape a handler become pages, not stack traces."""
+
+    @bp.errorhandler(Unauthenticated)
+    def _unauthenticated(exc: Unauthenticated) -> Response:
+        return to_login()
+
+    @bp.errorhandler(NotFound)
+    def _not_found(exc: NotFound) -> tuple[str, int]:
+        return render("portal/error.html", 404, title="Not found", message=exc.message)
+
+    @bp.errorhandler(PermissionDenied)
+    def _denied(exc: PermissionDenied) -> tuple[str, int]:
+        return render("portal/error.html", 403, title="Not allowed", message=exc.message)
+
+    @bp.errorhandler(CoopError)
+    def _other(exc: CoopError) -> tuple[str, int]:
+        return render("portal/error.html", exc.http_status, title="That did not work",
+                      message=exc.message)

@@ -25,16 +25,26 @@ def education() -> None:
     """Lifelong education: learning records and hours against the co-op's policy."""
 
 
+def _year(text: str | None) -> int | None:
+    """Parsed here so that a bad --year is one readable line, like every other error."""
+    if text is None:
+        return None
+    if not text.strip().isdigit() or not 1900 <= int(text) <= 9998:
+        raise InvalidInput(f"'{text}' is not a year such as 2026", field="--year")
+    return int(text)
+
+
 @education.command("report")
 @coop_option
-@click.option("--year", type=int, help="the calendar year (default: this year)")
+@click.option("--year", "year_text", metavar="YEAR", help="the calendar year (default: this year)")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 @pass_ctx
 @handle_errors
-def report(ctx: Context, coop_slug: str | None, year: int | None, fmt: str) -> None:
+def report(ctx: Context, coop_slug: str | None, year_text: str | None, fmt: str) -> None:
     """Each member's completed hours in the year against the expectation, and the co-op's
     totals per year. The expectation is pro rata for members active for part of the year;
     "due to date" is what it asks for by today (or by the year's end, for a past year)."""
+    year = _year(year_text)
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         rep = education_service.report(session, coop, year)
@@ -105,15 +115,20 @@ def records(ctx: Context, member_ref: str | None, coop_slug: str | None) -> None
 @education.command("verify")
 @click.argument("record_id", metavar="RECORD", type=int)
 @coop_option
+@click.option("--by", "verifier", metavar="MEMBER",
+              help="who verifies (id or email): a secretary, or a member verified in the same field at "
+                   "the same EQF level or higher (default: the operator)")
 @pass_ctx
 @handle_errors
-def verify(ctx: Context, record_id: int, coop_slug: str | None) -> None:
-    """Verify the qualification a completed record gained (as the secretary): it becomes a
-    verified qualification of the member."""
+def verify(ctx: Context, record_id: int, coop_slug: str | None, verifier: str | None) -> None:
+    """Verify the qualification a completed record gained: it becomes a verified
+    qualification of the member, and counts towards offices' requirements from then on."""
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
-        q = education_service.verify_record(session, OPERATOR, coop, record_id)
-        click.echo(f"verified: qualification {q.id}, {q.field} at EQF level {q.level}")
+        actor = OPERATOR if verifier is None else Actor.of(member_service.find_member(session, coop.id, verifier))
+        q = education_service.verify_record(session, actor, coop, record_id)
+        click.echo(f"verified: qualification {q.id}, {q.field} at EQF level {q.level}"
+                   + (f", by {actor.member.name}" if actor.member is not None else ""))
 
 
 @education.command("remind")
@@ -121,10 +136,14 @@ def verify(ctx: Context, record_id: int, coop_slug: str | None) -> None:
 @pass_ctx
 @handle_errors
 def remind(ctx: Context, coop_slug: str | None) -> None:
-    """Remind members behind this year's pace (run it on a schedule, e.g. monthly)."""
+    """Remind members behind this year's pace who chose to be reminded (run it on a
+    schedule, e.g. monthly)."""
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         behind = education_service.remind_behind(session, coop)
+        chose = education_service.chose_reminders(session, [r.member_id for r in behind])
         for r in behind:
-            click.echo(f"  {r.name}: {r.completed} of {r.due_to_date} hours due so far")
-        click.echo(f"reminded {len(behind)} member(s)")
+            click.echo(f"  {r.name}: {r.completed} of {r.due_to_date} hours due so far"
+                       + ("  (reminded)" if r.member_id in chose else ""))
+        click.echo(f"{len(behind)} member(s) behind this year's pace; reminded the {len(chose)} who chose "
+                   "education reminders in their notification settings")

@@ -28,10 +28,14 @@ def ledger() -> None:
     """The public ledger: every pay change and decision, tamper-evident."""
 
 
+def _terminal() -> bool:
+    return sys.stderr.isatty()
+
+
 @contextmanager
 def progress(what: str) -> Iterator[Callable[[int], None] | None]:
     """A running count on stderr, only when it is a terminal (never in pipes or logs)."""
-    if not sys.stderr.isatty():
+    if not _terminal():
         yield None
         return
 
@@ -41,7 +45,7 @@ def progress(what: str) -> Iterator[Callable[[int], None] | None]:
     try:
         yield show
     finally:
-        click.echo("\r\033[K", nl=False, err=True)
+        click.echo("\r\033[K", nl=False, err=True, color=True)  # only ever on a terminal
 
 
 def _report(result: VerifyResult, key_source: str | None = None) -> None:
@@ -66,14 +70,20 @@ def _report(result: VerifyResult, key_source: str | None = None) -> None:
 @click.option("--key", "verifier_key", metavar="VERIFIER_KEY",
               help="the co-op's published verifier key (name+id+key) to check signatures with; "
                    "default: the key the database (or the export) holds")
+@click.option("--checkpoint", "saved_paths", multiple=True, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="a signed checkpoint you saved earlier (`coop ledger checkpoint > FILE`); "
+                   "the entries must still match it. Repeatable")
 @pass_ctx
 @handle_errors
-def verify(ctx: Context, coop_slug: str | None, export_path: Path | None, verifier_key: str | None) -> None:
+def verify(ctx: Context, coop_slug: str | None, export_path: Path | None, verifier_key: str | None,
+           saved_paths: tuple[Path, ...]) -> None:
     """Recompute every hash from the stored rows and check them, the checkpoints and the
     signatures. Exit 1 naming the first entry that does not match."""
+    saved = [(f"saved checkpoint {p.name}", p.read_text(encoding="utf-8")) for p in saved_paths]
     if export_path is not None:
         with progress("verified") as show:
-            result, _, source = export_file.verify_file(export_path, verifier_key, show)
+            result, _, source = export_file.verify_file(export_path, verifier_key, show, saved)
         _report(result, source)
         return
     with ctx.session() as session:
@@ -84,7 +94,7 @@ def verify(ctx: Context, coop_slug: str | None, export_path: Path | None, verifi
             if name != coop.origin:
                 raise ValueError(f"the verifier key is for {name!r}, not {coop.origin!r}")
         with progress("verified") as show:
-            result = verification.verify_coop(session, coop, public_key=key, progress=show)
+            result = verification.verify_coop(session, coop, public_key=key, progress=show, saved=saved)
     _report(result, "the key you gave" if verifier_key else None)
 
 
@@ -124,6 +134,25 @@ def checkpoint_(ctx: Context, coop_slug: str | None) -> None:
         coop = resolve_coop(session, coop_slug)
         cp = checkpoints.sign(session, ctx.keys, coop)
         click.echo(cp.note, nl=False)
+
+
+@ledger.command("key")
+@coop_option
+@click.option("--pem", is_flag=True, help="the public key as PEM (SubjectPublicKeyInfo), for OpenSSL")
+@pass_ctx
+@handle_errors
+def key_(ctx: Context, coop_slug: str | None, pem: bool) -> None:
+    """The co-op's published checkpoint key, as a C2SP signed-note verifier key
+    (name+id+key), the form `--key` and transparency-log tools take."""
+    with ctx.session() as session:
+        coop = resolve_coop(session, coop_slug)
+        if coop.public_key is None:
+            raise ValueError(f"co-op '{coop.slug}' has published no checkpoint key")
+        public_key = bytes(coop.public_key)
+        if pem:
+            click.echo(notes.public_key_pem(public_key), nl=False)
+        else:
+            click.echo(notes.verifier_key(coop.origin, public_key))
 
 
 @ledger.command("checkpoints")

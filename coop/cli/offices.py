@@ -9,10 +9,23 @@ import click
 from coop.cli.base import Context, cli, coop_option, handle_errors, pass_ctx, resolve_coop
 from coop.cli.table import echo_table
 from coop.db import utcnow
+from coop.errors import InvalidInput
 from coop.models import Term
 from coop.services import elections, offices, pale, rules
 
-DATE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"])
+
+def _moment(text: str | None) -> dt.datetime:
+    """``--as-of``: a day means its end (who held office that day), a minute that minute.
+    Parsed here so that a bad value is one readable line, like every other error."""
+    if text is None:
+        return utcnow()
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"):
+        try:
+            t = dt.datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+        return dt.datetime.combine(t.date(), dt.time.max) if fmt == "%Y-%m-%d" else t
+    raise InvalidInput(f"'{text}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)", field="--as-of")
 
 
 @cli.group("offices")
@@ -46,13 +59,14 @@ def list_(ctx: Context, coop_slug: str | None) -> None:
 
 @offices_.command("holders")
 @coop_option
-@click.option("--as-of", "as_of", type=DATE, help="who held office on this date (default: now)")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="who held office at the end of YYYY-MM-DD, or at YYYY-MM-DDTHH:MM UTC (default: now)")
 @pass_ctx
 @handle_errors
-def holders(ctx: Context, coop_slug: str | None, as_of: dt.datetime | None) -> None:
-    """Who holds each office, since when, until when, and which election decided it."""
-    when = utcnow() if as_of is None else (
-        as_of if as_of.time() != dt.time() else dt.datetime.combine(as_of.date(), dt.time.max))
+def holders(ctx: Context, coop_slug: str | None, as_of: str | None) -> None:
+    """Who holds each office, since when, until when, and which election decided it;
+    vacant seats are listed as such."""
+    when = _moment(as_of)
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         rows = []

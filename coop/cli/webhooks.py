@@ -35,4 +35,4 @@ def deliver(ctx: Context, batches: int, batch_size: int) -> None:
                 click.echo(f"delivery {out.delivery_id} to {out.url}: {result.error or result.status_code}", err=True)
         if len(results) < batch_size:
             break
-    click.echo(f"{sent} delivered, {failed} failed (will be retried)")
+    click.echo(f"{sent} delivered, {failed} failed" + (" (retried later, or given up after the last attempt)" if failed else ""))

@@ -99,6 +99,14 @@ def public_key_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
+def public_key_pem(public_key: bytes) -> str:
+    """The raw public key as PEM (SubjectPublicKeyInfo), the form OpenSSL reads, so an
+    auditor can check a checkpoint's signature with ``openssl pkeyutl``."""
+    key = Ed25519PublicKey.from_public_bytes(_check_public_key(public_key))
+    return key.public_bytes(serialization.Encoding.PEM,
+                            serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
 def _check_name(name: object) -> str:
     """signed-note key names (and so our origins) are non-empty, with no spaces or '+'."""
     if not isinstance(name, str) or not name:

@@ -21,12 +21,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from coop.ledger import checkpoint as notes
-from coop.ledger.verify import CheckpointRow, EntryRow, VerifyResult, as_bytes, verify
+from coop.ledger.verify import CheckpointRow, EntryRow, VerifyResult, as_bytes, saved_checkpoint, verify
 
 FORMAT = "coop-ledger-export/1"
 ENTRIES_OPEN = ',"entries":[\n'
@@ -110,17 +110,24 @@ def trusted_key(header: dict[str, Any], verifier_key: str | None) -> tuple[bytes
 
 
 def verify_file(path: Path | str, verifier_key: str | None = None,
-                progress: Callable[[int], None] | None = None) -> tuple[VerifyResult, dict[str, Any], str]:
-    """Verify an export offline: (result, header, where the key came from)."""
+                progress: Callable[[int], None] | None = None,
+                saved: Sequence[tuple[str, str]] = ()) -> tuple[VerifyResult, dict[str, Any], str]:
+    """Verify an export offline: (result, header, where the key came from). ``saved`` are
+    (label, signed note) of checkpoints the auditor kept from earlier: each must verify
+    with the key and match the entries at its size.
+
+    :raise checkpoint.CheckpointError: a saved checkpoint is not signed by the key.
+    """
     with open(path, encoding="utf-8") as fh:
         header, rows = read(fh)
         key, source = trusted_key(header, verifier_key)
+        kept = [saved_checkpoint(note, header["origin"], key, label) for label, note in saved]
         head = header.get("head") or {}
         checkpoints = [
             CheckpointRow(cp["size"], bytes.fromhex(cp["root"]), cp["note"],
                           dt.datetime.fromisoformat(cp["signed_at"]) if cp.get("signed_at") else None)
             for cp in header.get("checkpoints", [])
-        ]
+        ] + kept
         result = verify(
             rows, origin=header["origin"], public_key=key, checkpoints=checkpoints,
             head=(head["size"], bytes.fromhex(head["root"])) if head else None, progress=progress,

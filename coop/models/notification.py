@@ -21,6 +21,8 @@ class NotificationKind(str, enum.Enum):
     VOTE_CLOSING = "vote_closing"
     VOTE_CLOSED = "vote_closed"
     PAY_CHANGED = "pay_changed"
+    #: Behind the education policy's pace this year; opt-in (coop.services.education).
+    EDUCATION_BEHIND = "education_behind"
 
 
 _KINDS = ", ".join(f"'{k.value}'" for k in NotificationKind)

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coop.db import utcnow
-from coop.models import Ballot, Cooperative, ElectorateMember, Member, PayRecord, Proposal, ProposalStatus
+from coop.models import (
+    Ballot, Cooperative, ElectorateMember, Member, PayRecord, Proposal, ProposalStatus, Qualification,
+)
 from coop.services import proposals
 
 S = ProposalStatus
@@ -96,3 +99,31 @@ def listing(session: Session, coop: Cooperative, member: Member, status: str | N
         select(Proposal).where(where).order_by(Proposal.id.desc())
         .limit(PAGE).offset((max(1, page) - 1) * PAGE)))
     return items, total
+
+
+def people(session: Session, coop_id: int, status: str | None = None) -> list[Member]:
+    """Members with their qualifications, for the directory and the secretary's list: two
+    queries whatever the count. (``selectinload`` would batch the second by 500 ids, so its
+    number of queries would grow with the co-op.)"""
+    q = select(Member).where(Member.coop_id == coop_id)
+    if status:
+        q = q.where(Member.status == status)
+    found = list(session.scalars(q.order_by(Member.name, Member.id)))
+    held: dict[int, list[Qualification]] = {m.id: [] for m in found}
+    quals = select(Qualification).join(Member, Member.id == Qualification.member_id) \
+        .where(Member.coop_id == coop_id).order_by(Qualification.id)
+    if status:
+        quals = quals.where(Member.status == status)
+    for qual in session.scalars(quals):
+        held[qual.member_id].append(qual)
+    for m in found:
+        set_committed_value(m, "qualifications", held[m.id])
+    return found
+
+
+def names(session: Session, coop_id: int, status: str | None = None) -> list[tuple[int, str]]:
+    """(id, name) of members, by name: one query, for choosing a member in a form."""
+    q = select(Member.id, Member.name).where(Member.coop_id == coop_id)
+    if status:
+        q = q.where(Member.status == status)
+    return [(i, n) for i, n in session.execute(q.order_by(Member.name, Member.id))]

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coop.db import utcnow
+from coop.demo_offices import SeededOffices, seed_offices
 from coop.errors import PolicyViolation
 from coop.ledger.keys import KeyStore
 from coop.models import Cooperative, Member, Proposal, Qualification, RuleVersion
@@ -35,6 +36,8 @@ class Seeded:
     proposals: int
     open_votes: int
     ledger_size: int
+    #: Offices, elections (counted in ``proposals`` too), terms and learning records.
+    offices: SeededOffices | None = None
 
 
 def seed_demo(session: Session, keys: KeyStore, slug: str = "demo", now: dt.datetime | None = None) -> Seeded | None:
@@ -49,9 +52,13 @@ def seed_demo(session: Session, keys: KeyStore, slug: str = "demo", now: dt.date
     _set_passwords(session, coop, people)
     for story in STORIES:
         _tell(session, coop, story, people, quals, now)
+    # Offices and elections come last: the office rules are founded after the stories' rule
+    # changes were adopted, and the elections' decisions follow theirs in the ledger.
+    held = seed_offices(session, coop, {m.email: m for m in people.values()}, now)
     head = ledger.lock_head(session, coop.id)
-    return Seeded(coop=coop, members=len(people), proposals=len(STORIES),
-                  open_votes=sum(not s.close for s in STORIES), ledger_size=head.size)
+    return Seeded(coop=coop, members=len(people), proposals=len(STORIES) + held.elections,
+                  open_votes=sum(not s.close for s in STORIES) + held.open_elections,
+                  ledger_size=head.size, offices=held)
 
 
 def _set_passwords(session: Session, coop: Cooperative, people: dict[str, Member]) -> None:

@@ -15,16 +15,17 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound
 from coop.models import (
-    Cooperative, LearningKind, LearningRecord, LearningStatus, Member, MemberStatus, Qualification,
+    Cooperative, LearningKind, LearningRecord, LearningStatus, Member, MemberStatus, NotificationKind,
+    NotificationPreference, Qualification,
 )
 from coop.pay import Pay
-from coop.services import audit, events, members, rules
+from coop.services import audit, events, members, notifications, rules
 from coop.services.actor import Actor
 
 KINDS = tuple(k.value for k in LearningKind)
@@ -299,8 +300,9 @@ def report(session: Session, coop: Cooperative, year: int | None = None, now: dt
 
 
 def remind_behind(session: Session, coop: Cooperative, now: dt.datetime | None = None) -> list[MemberHours]:
-    """Emit ``education.behind`` for each active member behind this year's pace (the
-    notifications module may turn it into a reminder). Run it on a schedule, e.g. monthly."""
+    """Emit ``education.behind`` for each active member behind this year's pace; those who
+    chose to be reminded (notification kind ``education_behind``) get a notification, in the
+    portal or by email as they chose. Run it on a schedule, e.g. monthly."""
     now = now or utcnow()
     behind = [r for r in report(session, coop, now.year, now).members if r.status == "active" and r.behind]
     for r in behind:
@@ -311,3 +313,38 @@ def remind_behind(session: Session, coop: Cooperative, now: dt.datetime | None =
                  members=[r.member_id for r in behind])
     session.flush()
     return behind
+
+
+REMINDER = NotificationKind.EDUCATION_BEHIND.value
+
+
+def _chose_reminders() -> Any:
+    """Members who switched education reminders on (portal or email): the kind is opt-in."""
+    return select(NotificationPreference.member_id).where(
+        NotificationPreference.kind == REMINDER,
+        or_(NotificationPreference.portal.is_(True), NotificationPreference.email.is_(True)))
+
+
+def chose_reminders(session: Session, member_ids: list[int]) -> set[int]:
+    """Which of ``member_ids`` chose to be reminded (one query)."""
+    return set(session.scalars(_chose_reminders().where(NotificationPreference.member_id.in_(member_ids))))
+
+
+def _remind(session: Session, coop_id: int, event: str, payload: dict[str, Any]) -> None:
+    """A member behind the pace is reminded only if they chose to be: the kind is opt-in, so
+    only a preference row switched on (portal or email) lets the reminder through."""
+    if event != "education.behind":
+        return
+    coop = session.get(Cooperative, coop_id)
+    assert coop is not None
+    notifications.notify(
+        session, coop, REMINDER, (Member.id == payload["member_id"]) & Member.id.in_(_chose_reminders()),
+        f"Learning: {payload['hours']} of {payload['expected']} hours so far this year",
+        f"The co-op's education policy expects {payload['expected_per_year']} hours of learning from you "
+        f"in {payload['year']}; by now that is {payload['expected']} hours, and your completed learning "
+        f"records add up to {payload['hours']}. Study time counts as paid working time: record a course, "
+        "workshop or self-study on your learning page.",
+        f"/c/{coop.slug}/me/learning")
+
+
+events.subscribe(_remind)

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from coop.db import utcnow
@@ -44,14 +44,23 @@ def lock_head(session: Session, coop_id: int) -> LedgerHead:
 
 
 def fetch_nodes(session: Session, coop_id: int, keys: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """One query for any set of subtree hashes: O(log n) rows for a root or a proof."""
+    """One query for any set of subtree hashes: O(log n) rows for a root or a proof.
+
+    Written as ``(coop_id = ? AND level = ? AND idx IN (…)) OR …``, one term per level, so
+    each term is a primary-key lookup. SQLite does not use the index for a row-value
+    ``(level, idx) IN (…)`` and scanned every node of the co-op instead (190 ms a proof on
+    a million entries, where the lookups take well under one)."""
     if not keys:
         return {}
+    by_level: dict[int, set[int]] = {}
+    for level, index in keys:
+        by_level.setdefault(level, set()).add(index)
     rows = session.execute(
-        select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(
-            LedgerNode.coop_id == coop_id,
-            tuple_(LedgerNode.level, LedgerNode.index).in_(list(set(keys))),
-        )
+        select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(or_(*(
+            and_(LedgerNode.coop_id == coop_id, LedgerNode.level == level,
+                 LedgerNode.index.in_(sorted(indexes)))
+            for level, indexes in sorted(by_level.items())
+        )))
     )
     return {(level, index): h for level, index, h in rows}
 

@@ -33,7 +33,10 @@ KIND_LABELS = {
     K.VOTE_CLOSING.value: "a vote I have not voted in closes within 24 hours",
     K.VOTE_CLOSED.value: "a vote I could take part in, or my own proposal, is decided",
     K.PAY_CHANGED.value: "my own pay changes",
+    K.EDUCATION_BEHIND.value: "I fall behind the co-op's education policy this year",
 }
+#: Kinds a member receives only after choosing them (no row means off, not on).
+OPT_IN = {K.EDUCATION_BEHIND.value}
 
 #: Notices of votes closing soon go out this long before the deadline.
 CLOSING_SOON = dt.timedelta(hours=24)
@@ -44,6 +47,7 @@ CLOSING_SOON = dt.timedelta(hours=24)
 def preferences(session: Session, member_id: int) -> dict[str, dict[str, bool]]:
     """kind → {"portal": bool, "email": bool}; both on where the member chose nothing."""
     prefs = {k.value: {"portal": True, "email": True} for k in K}
+    prefs.update({k: {"portal": False, "email": False} for k in OPT_IN})
     for row in session.scalars(
         select(NotificationPreference).where(NotificationPreference.member_id == member_id)
     ):
@@ -98,7 +102,8 @@ def mark_read(session: Session, actor: Actor, member: Member, notification_id: i
     q = update(Notification).where(Notification.member_id == member.id,
                                    Notification.read_at.is_(None))
     if notification_id is not None:
-        if session.get(Notification, notification_id) is None:
+        found = session.get(Notification, notification_id)
+        if found is None or found.member_id != member.id:  # another's is as good as none
             raise NotFound(f"no notification {notification_id}", field="notification")
         q = q.where(Notification.id == notification_id)
     result = session.execute(q.values(read_at=now or utcnow()))

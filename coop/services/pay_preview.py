@@ -26,13 +26,17 @@ class PayPreview:
     proposed: Pay
     policy: PayPolicy
     impact: Impact
+    #: The violations this change creates or worsens: exactly what drafting refuses. A co-op
+    #: that already breaks its policy (after raising the floor, say) may still move towards it,
+    #: so ``impact.violations`` (everything wrong after the change) is not the test.
+    blocking: tuple[Any, ...]
     #: member id → pay before and after, for the before/after distribution chart.
     before: dict[int, Pay]
     after: dict[int, Pay]
 
     @property
     def allowed(self) -> bool:
-        return not self.impact.violations
+        return not self.blocking
 
     @property
     def annual_before(self) -> Any:
@@ -60,4 +64,5 @@ def preview(session: Session, coop: Cooperative, subject: Member, change: dict[s
     policy = pay.policy(session, coop.id)
     return PayPreview(subject=subject, current=current, proposed=proposed, policy=policy,
                       impact=impact(table, subject.id, proposed, policy),
+                      blocking=tuple(pay_adjustments.violations_caused(table, subject.id, proposed, policy)),
                       before=table, after=apply_change(table, subject.id, proposed))

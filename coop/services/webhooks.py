@@ -42,7 +42,8 @@ from coop.services.actor import Actor
 #: The events a subscription may ask for.
 EVENTS = ("proposal.opened", "proposal.closed", "proposal.executed", "ledger.appended",
           "checkpoint.signed")
-MAX_ATTEMPTS = 8
+#: With the backoff below: the last attempt comes about 32 hours after the first.
+MAX_ATTEMPTS = 15
 BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_CAP = dt.timedelta(hours=6)
 #: A claimed delivery is retried by any sender after this, if its sender died mid-way.
@@ -172,7 +173,9 @@ class Result:
 
 def backoff(attempts: int) -> dt.timedelta:
     """Wait before attempt ``attempts + 1``: 30 s, 1 min, 2 min, … capped at 6 h."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    # The exponent is bounded first: 2**20 × 30 s is far past the cap, and a timedelta of
+    # 2**attempts would overflow for large attempt counts.
+    return min(BACKOFF_BASE * (2 ** min(max(attempts - 1, 0), 20)), BACKOFF_CAP)
 
 
 def claim_due(session: Session, now: dt.datetime | None = None, limit: int = 50) -> list[Outgoing]:

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from coop.db import utcnow
+from coop.models import Member
 from coop.pay import Pay
 from coop.services import checkpoints, ledger
 from tests.api import rfc6962
@@ -152,3 +153,32 @@ def test_the_audit_trail_is_for_the_secretary(db, keys, api):
     assert api.get(url, token=make_token(db, coop, a)).status_code == 403
     events = api.get(url + "?action=member.added", token=make_token(db, coop, secretary)).get_json()["items"]
     assert len(events) == 3 and events[0]["object_id"] == secretary.id  # newest first
+
+
+def test_the_served_pay_table_equals_the_pay_reports_table_dumped_by_its_schema(db, keys, api):
+    """The API's lean pay-table read and hand-built JSON must say exactly what the core's
+    ``pay_reports.pay_table`` dumped through ``PayTableOut`` says, on every date."""
+    from coop.schemas.ledger import PayTableOut
+    from coop.services import pay_reports
+    from coop.services.demo import seed_demo
+    from webui.api.views_ledger import _pay_line
+
+    seeded = seed_demo(db, keys, slug="demo-eq")
+    assert seeded is not None
+    coop = seeded.coop
+    # A departure appends a zero-pay record: that member leaves the table.
+    from coop.services import members as members_service
+    from coop.services.actor import Actor
+
+    leaver = next(line for line in pay_reports.pay_table(db, coop) if not line.pay.supplements)
+    members_service.change_status(db, Actor.operator(), coop, db.get(Member, leaver.member_id), "departed")
+    assert any(not x.pay.is_paid for x in pay_reports.pay_table(db, coop, include_unpaid=True))
+    with_supplements = [line for line in pay_reports.pay_table(db, coop) if line.pay.supplements]
+    assert with_supplements, "the demo should pay a supplement, or this test proves less"
+    dates = sorted({line.effective_date for line in pay_reports.pay_table(db, coop, include_unpaid=True)})
+    for as_of in [None, dates[0] - dt.timedelta(days=1), *dates]:
+        lines = pay_reports.pay_table(db, coop, as_of)
+        expected = PayTableOut().dump({"as_of": as_of, "currency": coop.currency, "count": len(lines),
+                                       "lines": [_pay_line(x) for x in lines]})
+        got = api.get("/api/v1/coops/demo-eq/pay" + (f"?as_of={as_of}" if as_of else "")).get_json()
+        assert got == expected, as_of

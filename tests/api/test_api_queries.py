@@ -116,3 +116,27 @@ def test_a_list_costs_the_same_number_of_queries_for_5_and_50_rows(db, keys, api
         counts.append(len(statements))
     assert counts[0] == counts[1], f"{counts[0]} queries for 5 rows, {counts[1]} for 50"
     assert counts[0] <= 8
+
+
+PAGED = [members, proposals_list, entries, audit_events, comments, ballots, deliveries]
+
+
+@pytest.mark.parametrize("build", PAGED, ids=[f.__name__ for f in PAGED])
+def test_every_page_costs_the_same_number_of_queries_and_pages_do_not_overlap(db, keys, api, engine, build):
+    coop, member, path = build(db, keys, 25)
+    token = make_token(db, coop, member)
+    url = f"/api/v1/coops/{coop.slug}{path.replace('limit=100', 'limit=10')}"
+    api.get(url, token=token)  # warms the token's last_used_at
+    db.flush()
+    counts, seen = [], []
+    while url:
+        with count_queries(engine) as statements:
+            r = api.get(url, token=token)
+        assert r.status_code == 200, r.get_data()[:300]
+        counts.append(len(statements))
+        seen.extend(item.get("id", item.get("index", item.get("member_id"))) for item in r.get_json()["items"])
+        link = r.headers.get("Link")
+        url = link[1:link.index(">")] if link else None
+        assert (link is None) == (r.get_json()["next_cursor"] is None)
+    assert len(counts) >= 3 and len(set(counts)) == 1, counts
+    assert len(seen) == len(set(seen)) >= 25

@@ -2,7 +2,7 @@
 
 Not collected by default. Run:
 
-    .venv/bin/pytest tests/benchmarks/test_ledger_bench.py -s -p no:cacheprovider
+    .venv/bin/pytest -q -s tests/benchmarks/test_ledger_bench.py
 
 The ledgers are built fast, straight into SQLite with executemany (entries, pay records and
 every complete-subtree hash computed in Python), then checked with the real services.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import random
 import subprocess
 import sys
@@ -40,8 +41,23 @@ ROOT = Path(__file__).resolve().parents[2]
 CHUNK = 20_000
 
 
-def build(url: str, keys: KeyStore, slug: str, size: int, members: int = 50, pay_rows: bool = True) -> int:
-    """A co-op whose ledger has ``size`` founding pay entries; returns its id."""
+SUPPLEMENT = [{"amount": "1.25", "kind": "first aid", "qualification_id": None, "reason": "skills"}]
+
+
+def decision_body(i: int) -> dict:
+    """A decision record shaped like ``ledger.decision_payload`` writes one."""
+    return {"index": i, "kind": "decision", "proposal_id": i, "proposal_kind": "general",
+            "title": f"Motion {i}", "electorate_size": 50,
+            "tally": {"yes": 30, "no": 12, "abstain": 3}, "threshold": "1/2 of cast, strict",
+            "quorum": "1/2", "outcome": "passed", "failed_test": None, "reason": None,
+            "closed_at": "2026-01-01T12:00:00+00:00"}
+
+
+def build(url: str, keys: KeyStore, slug: str, size: int, members: int = 50, pay_rows: bool = True,
+          decisions_every: int = 3) -> int:
+    """A co-op whose ledger has ``size`` entries, as a co-op's ledger mixes them: every
+    ``decisions_every``-th a decision record, the others pay records (one in four with a
+    supplement), each with its pay record row unless ``pay_rows`` is false. Returns its id."""
     engine = make_engine(url)
     factory = make_session_factory(engine)
     with factory() as s, s.begin():
@@ -49,7 +65,8 @@ def build(url: str, keys: KeyStore, slug: str, size: int, members: int = 50, pay
         s.add_all(Member(coop_id=coop.id, name=f"Member {i}", email=f"m{i}@{slug}.example", status="active")
                   for i in range(members))
         s.flush()
-        member_ids = list(s.scalars(select(Member.id).where(Member.coop_id == coop.id)))
+        names = dict(s.execute(select(Member.id, Member.name).where(Member.coop_id == coop.id)).all())
+        member_ids = sorted(names)
         coop_id = coop.id
     rng = random.Random(size)
     # Only the perfect subtrees of the current size are kept (O(log n)): they are the left
@@ -62,25 +79,35 @@ def build(url: str, keys: KeyStore, slug: str, size: int, members: int = 50, pay
     started = time.perf_counter()
     with engine.begin() as conn:
         for i in range(size):
-            mid = member_ids[i % members]
-            rate = f"{rng.randint(1800, 4500)}"
-            rate = f"{rate[:-2]}.{rate[-2:]}"
-            row = SimpleNamespace(member_id=mid, effective_date=effective, hourly_rate=rate,
-                                  weekly_hours="37.50", supplements=[], currency="EUR",
-                                  annualised="45825.00", authority="founding", proposal_id=None)
-            payload = {"index": i, "kind": "pay", **ledger.pay_payload(row, f"Member {mid}")}  # type: ignore[arg-type]
-            body = encode(payload)
-            if i < 3:
-                assert body == canonical_bytes(payload)  # the fast encoder writes RFC 8785 here
-            leaf = merkle.leaf_hash(body)
-            entries.append({"coop_id": coop_id, "idx": i, "kind": "pay", "body": body, "leaf_hash": leaf,
-                            "appended_at": dt.datetime(2026, 1, 1)})
-            if pay_rows:
-                records.append({"coop_id": coop_id, "member_id": mid, "entry_index": i,
-                                "effective_date": effective, "hourly_rate": Decimal(rate),
-                                "weekly_hours": Decimal("37.50"), "supplements": [], "currency": "EUR",
-                                "annualised": Decimal("45825.00"), "authority": "founding",
-                                "proposal_id": None, "recorded_at": dt.datetime(2026, 1, 1)})
+            if decisions_every and i % decisions_every == decisions_every - 1:
+                body = encode(decision_body(i))
+                if i < 3:
+                    assert body == canonical_bytes(decision_body(i))
+                leaf = merkle.leaf_hash(body)
+                entries.append({"coop_id": coop_id, "idx": i, "kind": "decision", "body": body,
+                                "leaf_hash": leaf, "appended_at": dt.datetime(2026, 1, 1)})
+            else:
+                mid = member_ids[i % members]
+                rate = f"{rng.randint(1800, 4500)}"
+                rate = f"{rate[:-2]}.{rate[-2:]}"
+                supplements = SUPPLEMENT if i % 4 == 0 else []
+                row = SimpleNamespace(member_id=mid, effective_date=effective, hourly_rate=rate,
+                                      weekly_hours="37.50", supplements=supplements, currency="EUR",
+                                      annualised="45825.00", authority="founding", proposal_id=None)
+                payload = {"index": i, "kind": "pay", **ledger.pay_payload(row, names[mid])}  # type: ignore[arg-type]
+                body = encode(payload)
+                if i < 5:
+                    assert body == canonical_bytes(payload)  # the fast encoder writes RFC 8785 here
+                leaf = merkle.leaf_hash(body)
+                entries.append({"coop_id": coop_id, "idx": i, "kind": "pay", "body": body, "leaf_hash": leaf,
+                                "appended_at": dt.datetime(2026, 1, 1)})
+                if pay_rows:
+                    records.append({"coop_id": coop_id, "member_id": mid, "entry_index": i,
+                                    "effective_date": effective, "hourly_rate": Decimal(rate),
+                                    "weekly_hours": Decimal("37.50"), "supplements": supplements,
+                                    "currency": "EUR", "annualised": Decimal("45825.00"),
+                                    "authority": "founding", "proposal_id": None,
+                                    "recorded_at": dt.datetime(2026, 1, 1)})
             added = nodestore.nodes_added_by_append(i, leaf, lambda keys: store)
             for level, idx, h in added:
                 nodes.append({"coop_id": coop_id, "level": level, "idx": idx, "hash": h})
@@ -115,6 +142,17 @@ def workdir(tmp_path_factory) -> tuple[str, KeyStore]:  # type: ignore[no-untype
     return url, KeyStore(base / "keys")
 
 
+def _coop(*args: str, url: str, keys: KeyStore) -> tuple[float, str]:
+    """Run the real `coop` command in a fresh process: (wall seconds, stdout)."""
+    env = {**os.environ, "COOP_DATABASE_URL": url, "COOP_KEY_DIR": str(keys.key_dir)}
+    started = time.perf_counter()
+    done = subprocess.run([str(Path(sys.executable).parent / "coop"), *args], capture_output=True,
+                          text=True, env=env, cwd=ROOT)
+    elapsed = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr
+    return elapsed, done.stdout
+
+
 def test_verify_100k_entries(workdir) -> None:  # type: ignore[no-untyped-def]
     url, keys = workdir
     size = 100_000
@@ -124,23 +162,31 @@ def test_verify_100k_entries(workdir) -> None:  # type: ignore[no-untyped-def]
         coop = s.get(Cooperative, coop_id)
         bodies = [bytes(b) for b in s.scalars(
             select(LedgerEntry.body).where(LedgerEntry.coop_id == coop_id).order_by(LedgerEntry.index))]
-        started = time.perf_counter()
-        for body in bodies:
-            hashlib.sha256(b"\x00" + body).digest()
-        hashing = time.perf_counter() - started
-        started = time.perf_counter()
-        result = verification.verify_coop(s, coop)
-        verifying = time.perf_counter() - started
+        runs = []
+        for _ in range(3):  # best of three: the machine is shared
+            started, cpu = time.perf_counter(), time.process_time()
+            for body in bodies:
+                hashlib.sha256(b"\x00" + body).digest()
+            hashing = (time.perf_counter() - started, time.process_time() - cpu)
+            started, cpu = time.perf_counter(), time.process_time()
+            result = verification.verify_coop(s, coop)
+            verifying = (time.perf_counter() - started, time.process_time() - cpu)
+            assert result.ok, result.problems[:3]
+            assert result.entries == size
+            runs.append((verifying, hashing))
     engine.dispose()
-    assert result.ok, result.problems[:3]
-    assert result.entries == size
-    rate, hash_rate = size / verifying, size / hashing
+    (wall, cpu), (hash_wall, hash_cpu) = min(runs)
     mb = sum(map(len, bodies)) / 1e6
-    print(f"  verify: {size:,} entries ({mb:.1f} MB of bodies, with pay rows) in {verifying:.2f} s = "
-          f"{rate:,.0f} entries/s")
-    print(f"  raw hashlib sha256 over the same bytes: {hash_rate:,.0f} entries/s "
-          f"({mb / hashing:.0f} MB/s); verify runs at {rate / hash_rate:.1%} of raw hashing")
-    print(f"  target >= 100,000 entries/s: {'met' if rate >= 100_000 else 'NOT met on this machine'}")
+    print(f"  verify (service, best of 3): {size:,} entries ({mb:.1f} MB of bodies; 1/3 decisions, "
+          f"2/3 pay with their rows) in {wall:.2f} s = {size / wall:,.0f} entries/s "
+          f"(CPU time {cpu:.2f} s = {size / cpu:,.0f} entries/s)")
+    print(f"  raw hashlib sha256 over the same bytes: {size / hash_wall:,.0f} entries/s "
+          f"({mb / hash_wall:.0f} MB/s); verify runs at {hash_wall / wall:.1%} of raw hashing")
+    cli_wall, out = _coop("ledger", "verify", "--coop", "verify100k", url=url, keys=keys)
+    assert out.startswith(f"ok: {size} entries")
+    print(f"  `coop ledger verify` end to end (new process, imports, all queries): {cli_wall:.2f} s "
+          f"= {size / cli_wall:,.0f} entries/s")
+    print(f"  target >= 100,000 entries/s: {'met' if size / wall >= 100_000 else 'NOT met on this run'}")
 
 
 @pytest.fixture(scope="module")
@@ -174,37 +220,37 @@ def test_inclusion_proofs_on_a_million_entries(workdir, million) -> None:  # typ
 
 
 EXPORT_SCRIPT = """
-import resource, sys, time, tracemalloc
-from coop.db import make_engine, make_session_factory
-from coop.models import Cooperative
-from coop.services import ledger_export
-tracemalloc.start()
-engine = make_engine(sys.argv[1])
-with make_session_factory(engine)() as s, open(sys.argv[3], "w", encoding="utf-8") as out:
-    started = time.perf_counter()
-    n = ledger_export.write_json(s, s.get(Cooperative, int(sys.argv[2])), out)
-    elapsed = time.perf_counter() - started
-print(n, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, tracemalloc.get_traced_memory()[1])
+import resource, sys, time
+from coop.cli import main
+sys.argv = ["coop", *sys.argv[1:]]
+started = time.perf_counter()
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
 """
 
 
-def _export(url: str, coop_id: int, out: Path) -> tuple[int, float, int, int]:
-    done = subprocess.run([sys.executable, "-c", EXPORT_SCRIPT, url, str(coop_id), str(out)],
-                          capture_output=True, text=True, check=True, cwd=ROOT)
-    n, elapsed, rss_kb, traced = done.stdout.split()
-    return int(n), float(elapsed), int(rss_kb), int(traced)
+def _export(url: str, keys: KeyStore, slug: str, out: Path) -> tuple[float, int]:
+    """`coop ledger export` in a fresh process: (seconds, peak RSS in kB of that process)."""
+    env = {**os.environ, "COOP_DATABASE_URL": url, "COOP_KEY_DIR": str(keys.key_dir)}
+    done = subprocess.run([sys.executable, "-c", EXPORT_SCRIPT, "ledger", "export", "--coop", slug,
+                           "--output", str(out)], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+    elapsed, rss_kb = done.stderr.strip().splitlines()[-1].split()
+    return float(elapsed), int(rss_kb)
 
 
 def test_export_of_a_million_entries_runs_in_flat_memory(workdir, million, tmp_path) -> None:  # type: ignore[no-untyped-def]
     url, keys = workdir
-    small = build(url, keys, "small", 10_000, pay_rows=False)
-    n_small, _, rss_small, traced_small = _export(url, small, tmp_path / "small.json")
-    n, elapsed, rss, traced = _export(url, million, tmp_path / "million.json")
+    build(url, keys, "small", 10_000, pay_rows=False)
+    _, rss_small = _export(url, keys, "small", tmp_path / "small.json")
+    elapsed, rss = _export(url, keys, "million", tmp_path / "million.json")
     size_mb = (tmp_path / "million.json").stat().st_size / 1e6
-    print(f"  export of {n:,} entries ({size_mb:.0f} MB of JSON) in {elapsed:.1f} s = {n / elapsed:,.0f} entries/s")
-    print(f"  peak RSS {rss / 1024:.1f} MB (vs {rss_small / 1024:.1f} MB for {n_small:,} entries); "
-          f"peak traced Python allocations {traced / 1e6:.2f} MB (vs {traced_small / 1e6:.2f} MB)")
-    assert n == 1_000_000 and n_small == 10_000
+    n = 1_000_000
+    print(f"  `coop ledger export` of {n:,} entries ({size_mb:.0f} MB of JSON) in {elapsed:.1f} s "
+          f"= {n / elapsed:,.0f} entries/s")
+    print(f"  peak RSS {rss / 1024:.1f} MB, vs {rss_small / 1024:.1f} MB exporting 10,000 entries")
     assert rss < rss_small + 50 * 1024  # flat: a hundred times the entries, not a hundred times the memory
     started = time.perf_counter()
     result = export_file.verify_file(tmp_path / "million.json")[0]

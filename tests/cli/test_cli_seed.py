@@ -13,7 +13,7 @@ from tests.cli.conftest import Coop
 
 def test_seeding_prints_the_demo_logins(coop: Coop) -> None:
     out = coop.ok("seed-demo").output
-    assert "seeded Riverside Makers Co-operative (demo): 13 members, 6 proposals (2 open for voting)" in out
+    assert "seeded Riverside Makers Co-operative (demo): 13 members, 9 proposals (3 open for voting)" in out
     for line in ("admin      ada@riverside.example", "secretary  grace@riverside.example",
                  "member     lena@riverside.example", "demo-password-1"):
         assert line in out
@@ -59,6 +59,9 @@ def test_the_demo_history_has_closed_and_open_votes_with_their_ledger_entries(de
         ps = {p.title: p for p in s.scalars(select(Proposal))}
         outcomes = sorted((p.kind, p.status, p.outcome, p.failed_test) for p in ps.values())
         assert outcomes == [
+            ("election", "closed", "passed", None),
+            ("election", "closed", "passed", None),
+            ("election", "voting", None, None),
             ("general", "closed", "failed", "quorum"),
             ("general", "closed", "passed", None),
             ("pay_adjustment", "closed", "passed", None),
@@ -70,11 +73,12 @@ def test_the_demo_history_has_closed_and_open_votes_with_their_ledger_entries(de
         entry = s.scalars(select(PayRecord).where(PayRecord.proposal_id == raise_.id)).one()
         assert entry.supplements[0]["kind"] == "safety officer"
         kinds = [e.kind for e in s.scalars(select(LedgerEntry).order_by(LedgerEntry.index))]
-        assert kinds == ["pay"] * 12 + ["decision", "decision", "pay", "decision", "decision"]
+        # ... then the two past elections' decisions (coop.demo_offices).
+        assert kinds == ["pay"] * 12 + ["decision", "decision", "pay", "decision", "decision"] + ["decision"] * 2
         # The stored root is the RFC 6962 root of the stored entries.
         head = s.scalars(select(LedgerHead)).one()
         leaves = [e.body for e in s.scalars(select(LedgerEntry).order_by(LedgerEntry.index))]
-        assert head.size == 17 and head.root == merkle.root(leaves)
+        assert head.size == 19 and head.root == merkle.root(leaves)
         open_pay = ps["Skills supplement for electrical installations"]
         assert open_pay.voting_closes_at is not None and open_pay.electorate_size == 11
 

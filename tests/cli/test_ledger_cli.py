@@ -29,8 +29,9 @@ def test_proof_prints_an_rfc6962_path_that_verifies(demo: Coop, session_for) -> 
     assert human.startswith(f"entry 5 of a ledger of {len(bs)} entries\nleaf hash {merkle.leaf_hash(bs[5]).hex()}")
 
 
-def test_proof_of_an_entry_beyond_the_ledger_is_one_error_line(demo: Coop) -> None:
-    assert demo.fails("ledger", "proof", "17") == "error: index: entry 17 is not in a ledger of 17 entries"
+def test_proof_of_an_entry_beyond_the_ledger_is_one_error_line(demo: Coop, session_for) -> None:
+    n = len(bodies(session_for))
+    assert demo.fails("ledger", "proof", str(n)) == f"error: index: entry {n} is not in a ledger of {n} entries"
 
 
 def test_consistency_defaults_to_the_current_size(demo: Coop, session_for) -> None:
@@ -49,16 +50,16 @@ def test_show_prints_the_entry_as_hashed(demo: Coop, session_for) -> None:
 
 def test_checkpoint_signs_only_when_the_ledger_moved(demo: Coop, session_for) -> None:
     first = demo.ok("ledger", "checkpoint").output
-    assert first.splitlines()[:2] == ["coop/demo", "17"]
+    assert first.splitlines()[:2] == ["coop/demo", str(len(bodies(session_for)))]
     assert demo.ok("ledger", "checkpoint").output == first
     assert len(demo.ok("ledger", "checkpoints").output.splitlines()) == 3  # header, rule, one row
 
 
-def test_csv_export_has_one_row_per_entry_with_pay_fields_flattened(demo: Coop, tmp_path: Path) -> None:
+def test_csv_export_has_one_row_per_entry_with_pay_fields_flattened(demo: Coop, tmp_path: Path, session_for) -> None:
     out = tmp_path / "ledger.csv"
     demo.ok("ledger", "export", "--format", "csv", "--output", str(out))
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert [int(r["index"]) for r in rows] == list(range(17))
+    assert [int(r["index"]) for r in rows] == list(range(len(bodies(session_for))))
     pay = [r for r in rows if r["kind"] == "pay"]
     assert pay[0]["member_name"] and pay[0]["hourly_rate"].count(".") == 1
     decision = next(r for r in rows if r["kind"] == "decision")
@@ -97,14 +98,15 @@ def test_pay_show_history_and_stats(demo: Coop) -> None:
     assert len(by_month) > 12
 
 
-def test_pay_import_rejects_a_bad_file_naming_rows_and_writes_nothing(demo: Coop, tmp_path: Path) -> None:
+def test_pay_import_rejects_a_bad_file_naming_rows_and_writes_nothing(demo: Coop, tmp_path: Path, session_for) -> None:
     path = tmp_path / "pay.csv"
     path.write_text("email,hourly_rate,weekly_hours\nada@riverside.example,20.00,30\nnobody@x.org,1,1\n")
+    before = demo.counts()
     result = demo.run("pay", "import", str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == 1 and demo.counts() == before
     assert "line 2, email: Ada Okafor already has pay on the ledger" in result.stderr
     assert "line 3, email: no member 'nobody@x.org' in this co-op" in result.stderr
-    assert demo.ok("ledger", "verify").output.startswith("ok: 17 entries")
+    assert demo.ok("ledger", "verify").output.startswith(f"ok: {len(bodies(session_for))} entries")
 
 
 def test_pay_import_breaking_the_ratio_names_the_numbers(demo: Coop, tmp_path: Path) -> None:
@@ -130,7 +132,8 @@ def test_audit_report_is_clean_on_the_demo_and_fails_on_an_unvoted_change(demo: 
                                  authority="founding", effective_date=ada.joined_at.date())
     result = demo.run("audit", "report")
     assert result.exit_code == 1
-    assert "entry 17: a founding record for Ada Okafor, who was already paid" in result.output
+    last = len(bodies(session_for)) - 1
+    assert f"entry {last}: a founding record for Ada Okafor, who was already paid" in result.output
     # The hashes are fine: this is a governance anomaly, not tampering.
     assert demo.ok("ledger", "verify").exit_code == 0
 
@@ -153,3 +156,31 @@ def test_verify_names_a_row_whose_binary_body_was_replaced_by_text(demo: Coop) -
     engine.dispose()
     result = demo.run("ledger", "verify")
     assert result.output.splitlines()[0] == "entry 2: leaf hash does not match its body"
+
+
+def test_key_prints_the_published_verifier_key_and_its_pem(demo: Coop, session_for) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from coop.ledger import checkpoint as notes
+    from coop.models import Cooperative
+
+    with session_for() as s:
+        published = bytes(s.scalars(select(Cooperative.public_key)).one())
+    vkey = demo.ok("ledger", "key").output.strip()
+    assert notes.parse_verifier_key(vkey) == ("coop/demo", published)
+    pem = serialization.load_pem_public_key(demo.ok("ledger", "key", "--pem").output.encode())
+    assert notes.public_key_bytes(pem) == published
+
+
+def test_long_commands_show_progress_on_a_terminal_and_nothing_in_a_pipe(demo: Coop, session_for, tmp_path, monkeypatch) -> None:
+    import coop.cli.ledger as ledger_cli
+
+    n = len(bodies(session_for))
+    piped = demo.ok("ledger", "verify")
+    assert piped.stderr == ""
+    monkeypatch.setattr(ledger_cli, "_terminal", lambda: True)
+    on_terminal = demo.ok("ledger", "verify")
+    assert f"\rverified {n:,} entries…" in on_terminal.stderr and on_terminal.stderr.endswith("\r\033[K")
+    assert on_terminal.stdout == piped.stdout  # stdout stays clean for scripts
+    exported = demo.ok("ledger", "export", "--output", str(tmp_path / "l.json"))
+    assert f"\rexported {n:,} entries…" in exported.stderr

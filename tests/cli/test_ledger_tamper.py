@@ -55,6 +55,10 @@ def pay_entries(demo: Coop) -> list[int]:
     return [r[0] for r in rows(demo, "SELECT entry_index FROM pay_records ORDER BY entry_index")]
 
 
+def bodies_of(demo: Coop) -> list[bytes]:
+    return [bytes(r[0]) for r in rows(demo, "SELECT body FROM ledger_entries ORDER BY idx")]
+
+
 def body(demo: Coop, index: int) -> bytes:
     return bytes(rows(demo, "SELECT body FROM ledger_entries WHERE idx = :i", i=index)[0][0])
 
@@ -65,10 +69,15 @@ def verify_fails(demo: Coop, *args: str) -> str:
     return result.output.splitlines()[0]
 
 
+def size(demo: Coop) -> int:
+    return rows(demo, "SELECT count(*) FROM ledger_entries")[0][0]
+
+
 def test_an_untouched_ledger_verifies(demo: Coop) -> None:
+    n = size(demo)
     out = demo.ok("ledger", "verify").output
-    assert out.startswith("ok: 17 entries, root ")
-    assert "checkpoint 17 signed" in out and "coop/demo+" in out
+    assert out.startswith(f"ok: {n} entries, root {merkle.root(bodies_of(demo)).hex()}, checkpoint {n} signed")
+    assert "coop/demo+" in out
 
 
 @pytest.mark.parametrize("table", APPEND_ONLY)
@@ -112,7 +121,7 @@ def test_a_deleted_last_entry_is_named_even_when_the_head_was_wound_back(demo: C
     attack(demo, ("DELETE FROM pay_records WHERE entry_index = :i", {"i": last}),
            ("DELETE FROM ledger_entries WHERE idx = :i", {"i": last}),
            ("UPDATE ledger_heads SET size = :n, root = :r", {"n": last, "r": merkle.root(bodies)}))
-    # The signed checkpoint still says 17 entries: the key is not in the database.
+    # The signed checkpoint still says the old size: the key is not in the database.
     assert verify_fails(demo) == (f"entry {last}: is missing: checkpoint {last + 1} was signed for "
                                   f"{last + 1} entries, only {last} are stored")
 
@@ -158,9 +167,9 @@ def forge_rate(original: bytes, rate: str) -> bytes:
 
 
 def test_a_rewrite_of_every_stored_hash_is_still_caught_by_the_signed_checkpoint(demo: Coop) -> None:
-    index = pay_entries(demo)[2]
+    index, n = pay_entries(demo)[2], size(demo)
     rewrite_history(demo, index, forge_rate(body(demo, index), "45.00"))
-    assert verify_fails(demo).startswith("checkpoint 17 does not match the entries")
+    assert verify_fails(demo).startswith(f"checkpoint {n} does not match the entries")
 
 
 def test_a_saved_checkpoint_and_a_consistency_proof_expose_a_rewritten_history(demo: Coop, tmp_path) -> None:
@@ -200,7 +209,7 @@ def test_a_tampered_export_fails_offline_verification(demo: Coop, tmp_path, monk
     # Offline: no database at all (an unreachable URL proves none is opened).
     monkeypatch.setenv("COOP_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     ok = demo.ok("ledger", "verify", "--export", str(export)).output
-    assert ok.startswith("ok: 17 entries") and "checked with the key in the file" in ok
+    assert ok.startswith(f"ok: {size(demo)} entries") and "checked with the key in the file" in ok
     lines = export.read_text(encoding="utf-8").split("\n")
     entry = json.loads(lines[4].rstrip(","))
     assert entry["index"] == 3
@@ -230,3 +239,54 @@ def test_an_export_re_signed_with_another_key_fails_against_the_published_key(de
     # ... but not against the key the co-op published.
     result = demo.run("ledger", "verify", "--export", str(export), "--key", published)
     assert result.exit_code == 1 and "no signature by key" in result.output
+
+
+def test_verify_with_a_saved_checkpoint_names_a_history_rewritten_and_re_signed_since(demo: Coop, tmp_path) -> None:
+    # An auditor keeps today's signed checkpoint ...
+    saved = tmp_path / "checkpoint-today.txt"
+    saved.write_text(demo.ok("ledger", "checkpoint").output, encoding="utf-8")
+    n = size(demo)
+    # ... the ledger grows honestly: the saved checkpoint still matches.
+    demo.ok("members", "add", "--name", "New", "--email", "new@example.org", "--status", "active")
+    demo.ok("pay", "import", _csv(tmp_path, "email,hourly_rate,weekly_hours\nnew@example.org,20.00,30\n"))
+    demo.ok("ledger", "checkpoint")
+    out = demo.ok("ledger", "verify", "--checkpoint", str(saved)).output
+    assert out.startswith(f"ok: {n + 1} entries") and "3 checkpoint(s) (including 1 you saved) match" in out
+    # Then the operator, who has the database and the key, rewrites an old entry, makes every
+    # stored hash agree and signs a fresh checkpoint: on its own the ledger looks sound ...
+    index = pay_entries(demo)[0]
+    rewrite_history(demo, index, forge_rate(body(demo, index), "50.00"))
+    attack(demo, ("DELETE FROM checkpoints", {}))
+    demo.ok("ledger", "checkpoint")
+    assert demo.ok("ledger", "verify").output.startswith(f"ok: {n + 1} entries")
+    # ... but not against what the auditor saved, in the database or in an export.
+    expected = (f"saved checkpoint checkpoint-today.txt does not match the entries: an entry before {n} "
+                "was rewritten after it was signed")
+    assert verify_fails(demo, "--checkpoint", str(saved)) == expected
+    export = tmp_path / "after.json"
+    demo.ok("ledger", "export", "--output", str(export))
+    assert verify_fails(demo, "--export", str(export), "--checkpoint", str(saved)) == expected
+
+
+def test_a_saved_checkpoint_not_signed_by_the_key_is_refused_in_one_line(demo: Coop, tmp_path) -> None:
+    forged = notes.sign_checkpoint(notes.generate_private_key(), "coop/demo", 3, merkle.root([b"a", b"b", b"c"]))
+    path = tmp_path / "forged.txt"
+    path.write_text(forged, encoding="utf-8")
+    line = demo.fails("ledger", "verify", "--checkpoint", str(path))
+    assert line.startswith("error: note has no signature by key coop/demo+")
+
+
+def test_a_deleted_entry_in_the_middle_is_named(demo: Coop) -> None:
+    index = pay_entries(demo)[4]
+    attack(demo, ("DELETE FROM pay_records WHERE entry_index = :i", {"i": index}),
+           ("DELETE FROM ledger_entries WHERE idx = :i", {"i": index}))
+    assert verify_fails(demo) == f"entry {index}: is missing (the next stored entry is {index + 1})"
+
+
+def test_reordered_rows_are_named_by_the_first_position_out_of_place(demo: Coop) -> None:
+    a, b = [r[0] for r in rows(demo, "SELECT idx FROM ledger_entries WHERE kind = 'decision' ORDER BY idx")][:2]
+    # Renumber the rows themselves (bodies, hashes and all move with them).
+    attack(demo, ("UPDATE ledger_entries SET idx = -1 WHERE idx = :a", {"a": a}),
+           ("UPDATE ledger_entries SET idx = :a WHERE idx = :b", {"a": a, "b": b}),
+           ("UPDATE ledger_entries SET idx = :b WHERE idx = -1", {"b": b}))
+    assert verify_fails(demo) == f"entry {a}: its body says it is entry {b}: entries were moved or swapped"

@@ -4,7 +4,6 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from coop.demo_offices import seed_offices
 from coop.models import AuditEvent
 from coop.services import education, elections, members, offices
 from coop.services.demo import seed_demo
@@ -16,7 +15,8 @@ def test_the_demo_has_offices_past_terms_an_open_election_and_a_refused_candidac
     seeded = seed_demo(db, keys, slug="demo-offices", now=NOW)
     coop = seeded.coop
     people = {m.email: m for m in members.list_members(db, coop.id)}
-    result = seed_offices(db, coop, people, NOW)
+    result = seeded.offices
+    assert result is not None and result.elections == 3 and result.open_elections == 1
     by_login = {e.split("@")[0]: m.id for e, m in people.items()}
     assert set(offices.defined(db, coop.id)) == {"treasurer", "safety_officer", "technical_lead"}
     held = {s.key: [t.member_id for t in s.holders] for s in offices.holders(db, coop.id, NOW)}
@@ -31,3 +31,10 @@ def test_the_demo_has_offices_past_terms_an_open_election_and_a_refused_candidac
     assert "active for 5 months; the rules require 6" in refused.details["reason"]
     hours = {r.member_id: r.completed for r in education.report(db, coop, NOW.year, now=NOW).members}
     assert hours[by_login["lena"]] > 0 and result.learning_records >= 8
+
+
+def test_the_demo_seeds_offices_once_and_counts_the_elections_among_its_proposals(db, keys):
+    seeded = seed_demo(db, keys, slug="demo-offices", now=NOW)
+    assert seeded.proposals == 9 and seeded.open_votes == 3
+    assert seed_demo(db, keys, slug="demo-offices", now=NOW) is None
+    assert len(offices.defined(db, seeded.coop.id)) == 3

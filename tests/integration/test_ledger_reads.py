@@ -152,3 +152,103 @@ def test_a_pay_entry_hashes_the_same_two_place_text_its_row_stores(db, coop):
                              authority="founding", effective_date=m.joined_at.date())
     assert b'"hourly_rate":"20.00"' in bodies(db, coop)[0]
     assert verification.verify_coop(db, coop).ok
+
+
+# -- proofs cost O(log n) reads, whatever the ledger's size ---------------------------------------
+
+def bulk_ledger(db, coop, n: int) -> list[bytes]:
+    """A ledger of ``n`` decision entries written straight into the tables (the appends'
+    own path is tested above; thousands of them one by one would make this test slow)."""
+    from sqlalchemy import insert, update
+
+    from coop.ledger import nodestore
+    from coop.ledger.canonical import canonical_bytes
+    from coop.models import LedgerHead, LedgerNode
+
+    bs = [canonical_bytes({"index": i, "kind": "decision", "proposal_id": i}) for i in range(n)]
+    store: dict = {}
+    entries, nodes = [], []
+    for i, body in enumerate(bs):
+        leaf = merkle.leaf_hash(body)
+        entries.append({"coop_id": coop.id, "idx": i, "kind": "decision", "body": body, "leaf_hash": leaf})
+        for level, idx, h in nodestore.nodes_added_by_append(i, leaf, lambda keys: store):
+            store[(level, idx)] = h
+            nodes.append({"coop_id": coop.id, "level": level, "idx": idx, "hash": h})
+    conn = db.connection()
+    conn.execute(insert(LedgerEntry.__table__), entries)
+    conn.execute(insert(LedgerNode.__table__), nodes)
+    conn.execute(update(LedgerHead.__table__).where(LedgerHead.coop_id == coop.id)
+                 .values(size=n, root=merkle.root(bs)))
+    return bs
+
+
+def _proof_reads(db, coop, index: int, monkeypatch) -> tuple[int, int, object]:
+    """(queries issued, node rows read) by one inclusion proof."""
+    read: list[int] = []
+    fetch = ledger.fetch_nodes
+
+    def counting(session, coop_id, keys):
+        found = fetch(session, coop_id, keys)
+        read.append(len(found))
+        return found
+
+    monkeypatch.setattr(ledger, "fetch_nodes", counting)
+    with count_queries(db) as q:
+        p = proofs.inclusion(db, coop, index)
+    monkeypatch.setattr(ledger, "fetch_nodes", fetch)
+    return q.count, sum(read), p
+
+
+def test_an_inclusion_proof_reads_logarithmically_many_rows_in_the_same_number_of_queries(db, keys, monkeypatch):
+    small, large = make_coop(db, keys), make_coop(db, keys)
+    small_bodies, large_bodies = bulk_ledger(db, small, 1000), bulk_ledger(db, large, 8000)
+    figures = {}
+    for coop, bs in ((small, small_bodies), (large, large_bodies)):
+        n = len(bs)
+        for index in (0, n // 3, n - 1):
+            queries, rows, p = _proof_reads(db, coop, index, monkeypatch)
+            assert merkle.verify_inclusion(bs[index], index, n, p.path, merkle.root(bs))
+            # The leaf, the path's pieces and the root's pieces: a few per level of the tree.
+            assert rows <= 3 * n.bit_length() + 1, (n, index, rows)
+            figures.setdefault(n, set()).add((queries, rows <= 3 * n.bit_length() + 1))
+    # Eight times the entries: the same queries, and three more levels' worth of rows at most.
+    assert figures[1000] == figures[8000] == {(2, True)}
+
+
+def test_node_lookups_use_the_primary_key_instead_of_scanning_the_co_ops_nodes(db, keys, backend):
+    if backend != "sqlite":
+        pytest.skip("the plan checked is SQLite's (which scanned for a row-value IN)")
+    from sqlalchemy import event
+
+    from coop.ledger import nodestore
+
+    coop = make_coop(db, keys)
+    bulk_ledger(db, coop, 300)
+    statements: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "ledger_nodes" in statement:
+            statements.append((statement, parameters))
+
+    engine = db.get_bind().engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        ledger.fetch_nodes(db, coop.id, [(0, 17), *nodestore.inclusion_keys(17, 300)])
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    (statement, parameters), = statements
+    plan = db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+    details = [row[-1] for row in plan]
+    assert not any(d.startswith("SCAN") for d in details), details
+    assert any("coop_id=? AND level=? AND idx=?" in d for d in details), details
+
+
+def test_a_member_renamed_after_a_pay_entry_still_verifies_against_the_name_it_recorded(db, coop):
+    # Verification first tries the member's current name (no need to parse the body); a
+    # rename makes it fall back to the name the entry recorded, which the row must match.
+    m = make_member(db, coop, name="Ada Okafor", hourly_rate="25.00")
+    m.name = "Ada Okafor-Byrne"
+    db.flush()
+    result = verification.verify_coop(db, coop)
+    assert result.ok, result.problems
+    assert b'"member_name":"Ada Okafor"' in bodies(db, coop)[0]

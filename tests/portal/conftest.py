@@ -4,6 +4,7 @@ the way a browser submitting the page's form would."""
 from __future__ import annotations
 
 import re
+from html import unescape
 from functools import cache
 from typing import Any
 
@@ -69,7 +70,7 @@ def portal(client: Any) -> Portal:
 
 
 def text_of(response: Any) -> str:
-    """The page's text without tags, whitespace collapsed: what a reader sees."""
+    """The page's text without tags, whitespace collapsed, entities decoded: what a reader sees."""
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from coop.errors import CoopError
 from coop.services import webhooks
 from webui.api import views_access, views_governance, views_ledger  # noqa: F401  (register routes)
+from webui.api import views_offices  # noqa: F401  (register routes)
 from webui.api.core import QueryError, bp, coop_error, flatten, json_response, problem
 from webui.api.openapi import docs_html, spec_dict
 from webui.api.ratelimit import Limits, TooManyRequests
@@ -36,7 +37,19 @@ def openapi_json() -> Response:
 
 @bp.get("/docs")
 def docs() -> Response:
-    return Response(docs_html(), mimetype="text/html")
+    response = Response(docs_html(), mimetype="text/html")
+    # The page runs only its own script file; the "try it" forms talk to this origin only.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; "
+        "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
+    return response
+
+
+@bp.get("/docs.js")
+def docs_js() -> Response:
+    from webui.api.docs_template import SCRIPT
+
+    return Response(SCRIPT, mimetype="text/javascript")
 
 
 @bp.route("/", defaults={"rest": ""}, methods=METHODS)

@@ -49,6 +49,9 @@ TAGS = [
     ("tokens", "Personal access tokens."),
     ("webhooks", "Event notifications to your URLs, signed with HMAC-SHA256."),
     ("audit", "The audit trail and the ledger audit report."),
+    ("offices", "Offices by competence: requirements, seats, holders, and terms past and present."),
+    ("elections", "Elections (candidacies within the pale, approval ballots, outcomes with the lot's inputs) and recalls."),
+    ("education", "Lifelong education: learning records and the education report."),
 ]
 
 

@@ -10,6 +10,7 @@ edge can reach twice the limit), which is enough to stop guessing.
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -58,11 +59,17 @@ class FixedWindow:
             return n <= self.limit
 
 
+def _setting(config: dict[str, Any], name: str, default: int) -> int:
+    """The app's config first (tests), then the environment (`coop serve` operators)."""
+    value = config.get(name, os.environ.get(name))
+    return default if value in (None, "") else int(value)
+
+
 class Limits:
     def __init__(self, config: dict[str, Any], clock: Callable[[], float] = time.monotonic):
-        self.logins = FixedWindow(int(config.get("COOP_API_LOGIN_LIMIT", 10)), 60, clock)
-        self.failures = FixedWindow(int(config.get("COOP_API_BAD_TOKEN_LIMIT", 20)), 60, clock)
-        self.tokens = FixedWindow(int(config.get("COOP_API_TOKEN_LIMIT", 1200)), 60, clock)
+        self.logins = FixedWindow(_setting(config, "COOP_API_LOGIN_LIMIT", 10), 60, clock)
+        self.failures = FixedWindow(_setting(config, "COOP_API_BAD_TOKEN_LIMIT", 20), 60, clock)
+        self.tokens = FixedWindow(_setting(config, "COOP_API_TOKEN_LIMIT", 1200), 60, clock)
 
     def _refuse(self, window: FixedWindow, what: str) -> None:
         wait = window.retry_after()

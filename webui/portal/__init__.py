@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead
     CSRFProtect(app)
 
-    from webui.portal import admin, auth, drafting, member_pages, proposal_pages, public  # noqa: F401
+    from webui.portal import admin, auth, drafting, election_pages, learning, member_pages, offices, proposal_pages, public  # noqa: F401,E501
     from webui.portal.web import bp, register_error_pages, root
 
     auth.init_login(app)
@@ -69,6 +69,19 @@ def _filters(app: Flask) -> None:
         if isinstance(value, dt.datetime):
             return f"{value:%Y-%m-%d %H:%M} UTC"
         return value.isoformat()
+
+    @app.template_filter("ratio")
+    def ratio(value: Any, limit: Any = None) -> str:
+        """A pay ratio as "3.34" (before ":1"). Above ``limit`` it is rounded up, so a ratio
+        of 3.001 never reads as the allowed "3"; otherwise to the nearest hundredth."""
+        from decimal import ROUND_CEILING, ROUND_HALF_EVEN
+
+        from coop.pay import format_ratio
+
+        if value is None:
+            return "–"
+        over = limit is not None and value > limit
+        return format_ratio(value, rounding=ROUND_CEILING if over else ROUND_HALF_EVEN)
 
     @app.template_filter("threshold_words")
     def threshold_words(value: str | None) -> str:

@@ -10,7 +10,7 @@ from flask import flash, redirect, request, url_for
 
 from coop.errors import CoopError
 from coop.models import MemberStatus, Role
-from coop.services import accounts, coops, member_import, members, membership
+from coop.services import accounts, coops, dashboard, member_import, members, membership
 from coop.services.members import ImportRejected
 from webui.portal.web import actor, bp, coop, db, member_required, refused, render, text
 
@@ -27,7 +27,7 @@ def secretary_required(fn: Any) -> Any:
 
 def _members_page(status: int = 200, errors: dict[str, str] | None = None,
                   link: tuple[str, str] | None = None) -> Any:
-    return render("portal/admin_members.html", status, people=members.list_members(db(), coop().id),
+    return render("portal/admin_members.html", status, people=dashboard.people(db(), coop().id),
                   verbs=membership.VERBS, errors=errors or {}, link=link)
 
 

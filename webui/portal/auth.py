@@ -99,6 +99,8 @@ def _set_password_page(token: str, purpose: str) -> Any:
                                field="password_again")
         member = accounts.redeem(db(), coop(), token, password)
     except CoopError as exc:
+        if exc.field == "token":
+            exc.field = "_form"  # the token is in the link, not a field the reader can fix
         return refused(template, exc, token=token, purpose=purpose, form={})
     if member.is_active:
         login_user(PortalUser(member))

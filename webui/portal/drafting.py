@@ -9,7 +9,7 @@ from flask import flash, redirect, request, url_for
 
 from coop.errors import CoopError, InvalidInput, NotFound
 from coop.pay import Supplement, SupplementReason, format_ratio
-from coop.services import members, pay_preview, proposals, rule_preview, rules
+from coop.services import dashboard, members, pay_preview, proposals, rule_preview, rules
 from webui.portal import charts
 from webui.portal.diffs import parameter_changes, text_diff
 from webui.portal.web import actor, bp, coop, db, decimal_field, int_field, member_required, refused, render, text
@@ -95,8 +95,7 @@ def _pay_charts(preview: pay_preview.PayPreview) -> charts.Histogram:
 @member_required
 def new_pay() -> Any:
     template = "portal/new_pay.html"
-    active = members.list_members(db(), coop().id, status="active")
-    context: dict[str, Any] = {"people_options": [(m.id, m.name) for m in active],
+    context: dict[str, Any] = {"people_options": dashboard.names(db(), coop().id, status="active"),
                                "reason_options": [(r, r) for r in REASONS], "rows": range(SUPPLEMENT_ROWS),
                                "format_ratio": format_ratio, "preview": None, "chart": None}
     if request.method == "GET":

@@ -10,7 +10,7 @@ from flask_login import login_user
 
 from coop.errors import CoopError, InvalidInput
 from coop.models import NotificationKind
-from coop.services import accounts, members, notifications, tokens
+from coop.services import accounts, dashboard, notifications, tokens
 from coop.services.actor import SCOPES
 from webui.portal.auth import PortalUser
 from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, refused, render, text
@@ -19,7 +19,7 @@ from webui.portal.web import actor, bp, coop, db, int_field, me, member_required
 @bp.route("/members")
 @member_required
 def directory() -> Any:
-    return render("portal/directory.html", people=members.list_members(db(), coop().id))
+    return render("portal/directory.html", people=dashboard.people(db(), coop().id))
 
 
 def _profile(status: int = 200, errors: dict[str, str] | None = None) -> Any:

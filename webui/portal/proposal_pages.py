@@ -101,7 +101,8 @@ def proposal_list() -> Any:
     me_ = me()
     assert me_ is not None
     items, total = dashboard.listing(db(), coop(), me_, status=status, page=page)
-    return render("portal/proposals.html", items=items, total=total, page=page, status=status,
+    # ``shown``, not ``status``: render() takes ``status`` as the HTTP status code.
+    return render("portal/proposals.html", items=items, total=total, page=page, shown=status,
                   per_page=dashboard.PAGE, statuses=[s.value for s in ProposalStatus])
 
 

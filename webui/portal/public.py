@@ -100,7 +100,7 @@ def rule(key: str) -> Any:
 def decisions() -> Any:
     _public()
     page = int_field("page", request.args) or 1
-    items, total = dashboard.closed(db(), coop(), page=page)
+    items, total = dashboard.closed(db(), coop(), page=page, per_page=dashboard.PAGE)
     return render("portal/decisions.html", items=items, total=total, page=page,
                   per_page=dashboard.PAGE)
 

@@ -138,6 +138,8 @@ def int_field(name: str, source: Any = None) -> int | None:
 
 def register_error_pages(app: Any) -> None:
     """Domain errors that escape a handler become pages, not stack traces."""
+    if bp._got_registered_once:  # a second app in one process (tests): the handlers are on bp already
+        return
 
     @bp.errorhandler(Unauthenticated)
     def _unauthenticated(exc: Unauthenticated) -> Response:

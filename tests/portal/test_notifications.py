@@ -1,0 +1,180 @@
+"""Notifications: a vote opens, closes soon, closes; my pay changed. In the portal and by
+mail through the outbox, each as the member chose; the scheduled run and the outbox from the
+command line."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import smtplib
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coop.cli import cli
+from coop.cli.base import Context
+from coop.db import make_engine, utcnow
+from coop.models import Notification, OutboxMessage
+from coop.services import notifications, outbox, proposals
+from tests.factories import as_member, make_coop, make_member, open_for_voting
+from tests.portal.conftest import text_of
+from tests.portal.world import build_world, decide_all, pay_change
+
+
+@pytest.fixture
+def w(db, keys):
+    return build_world(db, keys)
+
+
+def portal_kinds(db, member):
+    return sorted(n.kind for n in db.scalars(select(Notification).where(Notification.member_id == member.id)))
+
+
+def mail_to(db, member):
+    return sorted(m.kind for m in db.scalars(select(OutboxMessage).where(OutboxMessage.member_id == member.id)))
+
+
+def raise_for_ben(db, w):
+    return proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben", "", w.ben,
+                                          pay_change("21.00"))
+
+
+def test_opening_a_vote_notifies_the_electorate_in_the_portal_and_by_mail(db, w):
+    p = open_for_voting(db, w.coop, raise_for_ben(db, w), w.ada)
+    for m in (w.ada, w.cleo, w.dan):
+        assert portal_kinds(db, m) == ["vote_opened"] and mail_to(db, m) == ["vote_opened"]
+    assert portal_kinds(db, w.ben) == []  # Ben does not vote on his own pay
+    n = db.scalars(select(Notification).where(Notification.member_id == w.dan.id)).one()
+    assert n.title == "Vote open: Raise for Ben" and n.link == f"/c/{w.coop.slug}/proposals/{p.id}"
+    assert f"open until {p.voting_closes_at:%Y-%m-%d %H:%M} UTC" in n.body
+    mail = db.scalars(select(OutboxMessage).where(OutboxMessage.member_id == w.dan.id)).one()
+    assert mail.to_address == w.dan.email and mail.subject == f"[{w.coop.name}] Vote open: Raise for Ben"
+
+
+def test_the_close_and_the_pay_change_are_notified_to_those_concerned(db, w):
+    decide_all(db, w, raise_for_ben(db, w))
+    assert portal_kinds(db, w.ben) == ["pay_changed", "vote_closed"]  # the subject is told both
+    assert portal_kinds(db, w.dan) == ["vote_closed", "vote_opened"]
+    pay = db.scalars(select(Notification).where(Notification.member_id == w.ben.id,
+                                                Notification.kind == "pay_changed")).one()
+    assert "your hourly rate is 21.00 EUR for 37.50 hours a week" in pay.body
+    assert pay.link == f"/c/{w.coop.slug}/pay/members/{w.ben.id}"
+
+
+def test_a_vote_closing_within_a_day_warns_only_those_who_have_not_voted_and_only_once(db, w):
+    p = open_for_voting(db, w.coop, raise_for_ben(db, w), w.ada)
+    proposals.cast_ballot(db, as_member(w.cleo), w.coop, p.id, "yes", now=p.voting_opened_at)
+    soon = p.voting_closes_at - dt.timedelta(hours=2)
+    assert notifications.due(db, now=p.voting_closes_at - dt.timedelta(days=3), coop_id=w.coop.id) == 0
+    assert notifications.due(db, now=soon, coop_id=w.coop.id) == 2  # Ada and Dan
+    assert notifications.due(db, now=soon, coop_id=w.coop.id) == 0
+    assert "vote_closing" in portal_kinds(db, w.dan) and "vote_closing" not in portal_kinds(db, w.cleo)
+
+
+def test_preferences_are_honoured_per_kind_and_channel(db, w):
+    notifications.set_preferences(db, as_member(w.dan), w.dan, {
+        "vote_opened": {"portal": False, "email": True},
+        "vote_closed": {"portal": True, "email": False},
+    })
+    decide_all(db, w, raise_for_ben(db, w))
+    assert portal_kinds(db, w.dan) == ["vote_closed"]
+    assert mail_to(db, w.dan) == ["vote_opened"]
+
+
+def test_a_member_sets_only_their_own_preferences(db, w):
+    from coop.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        notifications.set_preferences(db, as_member(w.ada), w.dan, {})
+
+
+def test_departed_members_are_not_notified(db, w):
+    w.dan.status = "departed"
+    db.flush()
+    open_for_voting(db, w.coop, raise_for_ben(db, w), w.ada)
+    assert portal_kinds(db, w.dan) == [] and mail_to(db, w.dan) == []
+
+
+def test_the_portal_shows_the_unread_count_in_the_header(db, w, portal):
+    open_for_voting(db, w.coop, raise_for_ben(db, w), w.ada)
+    portal.login(w.coop, w.dan)
+    assert "Notifications 1 unread" in text_of(portal.get(w.url("dashboard")))
+
+
+def test_the_outbox_sends_through_smtp_and_keeps_failures_for_the_next_run(db, w, settings):
+    open_for_voting(db, w.coop, raise_for_ben(db, w), w.ada)
+    sent_to = []
+
+    class FakeSMTP:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, message):
+            if message["To"] == w.dan.email:
+                raise smtplib.SMTPRecipientsRefused({w.dan.email: (550, b"no such mailbox")})
+            sent_to.append(message["To"])
+
+    settings = dataclasses.replace(settings, smtp_host="smtp.example.org")
+    sent, failed = outbox.send_pending(db, settings, base_url="https://coop.example", connect=lambda s: FakeSMTP())
+    assert (sent, failed) == (2, 1) and sorted(sent_to) == sorted([w.ada.email, w.cleo.email])
+    left = outbox.pending(db, coop_id=w.coop.id)
+    assert [m.to_address for m in left] == [w.dan.email] and left[0].attempts == 1 and "550" in left[0].last_error
+
+
+# -- the command line ------------------------------------------------------------------------
+
+@pytest.fixture
+def cli_db(committed_url, keys, tmp_path, monkeypatch):
+    monkeypatch.setenv("COOP_DATABASE_URL", committed_url)
+    monkeypatch.setenv("COOP_KEY_DIR", str(keys.key_dir))
+    monkeypatch.setenv("COOP_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("COOP_SECRET_KEY", "cli-test-secret")
+    monkeypatch.delenv("COOP_SMTP_HOST", raising=False)
+    monkeypatch.delenv("COOP_SLUG", raising=False)
+    engine = make_engine(committed_url)
+    yield engine
+    engine.dispose()
+
+
+def run(*args):
+    ctx = Context()
+    try:
+        return CliRunner().invoke(cli, list(args), obj=ctx, catch_exceptions=True)
+    finally:
+        if ctx._engine is not None:
+            ctx._engine.dispose()
+
+
+def test_coop_notifications_due_list_and_send(cli_db, keys):
+    with Session(cli_db) as s:
+        coop = make_coop(s, keys, slug="clicoop", name="CLI Co-op")
+        ada = make_member(s, coop, "Ada Arendt", role="secretary")
+        make_member(s, coop, "Ben Brecht")
+        p = proposals.draft_general(s, as_member(ada), coop, "Paint the door", "")
+        open_for_voting(s, coop, p, ada)
+        # Closing within the day: voting opened six days and a bit ago.
+        p.voting_closes_at = utcnow() + dt.timedelta(hours=3)
+        s.commit()
+    listed = run("notifications", "list", "--coop", "clicoop")
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.count("pending to ") == 2 and "[CLI Co-op] Vote open: Paint the door" in listed.output
+    due = run("notifications", "due", "--coop", "clicoop")
+    assert due.exit_code == 0 and "closed 0 vote(s); 2 closing-soon notification(s)" in due.output
+    again = run("notifications", "due", "--coop", "clicoop")
+    assert "0 closing-soon notification(s)" in again.output
+    body = run("notifications", "list", "--coop", "clicoop", "--body")
+    assert "Closes soon: Paint the door" in body.output and "/c/clicoop/proposals/" in body.output
+    send = run("notifications", "send")
+    assert send.exit_code != 0
+    assert "no SMTP server configured (set COOP_SMTP_HOST)" in send.output
+    assert "Traceback" not in send.output
+
+
+def test_coop_notifications_list_of_an_unknown_coop_fails_with_one_line(cli_db):
+    result = run("notifications", "list", "--coop", "nope")
+    assert result.exit_code != 0 and "nope" in result.output and "Traceback" not in result.output

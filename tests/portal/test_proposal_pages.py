@@ -1,0 +1,219 @@
+"""The dashboard and a proposal's page: deliberation with comments and expert opinions,
+voting and changing a vote, live results only where the rules allow, final results."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from coop.db import utcnow
+from coop.models import Ballot, BallotChange, Comment
+from coop.services import proposals
+from tests.dbstate import assert_unchanged, snapshot
+from tests.factories import as_member, open_for_voting
+from tests.office_factories import qualify
+from tests.portal.conftest import text_of
+from tests.portal.world import build_world, decide_all, pay_change, passed_raise
+
+
+@pytest.fixture
+def w(db, keys):
+    return build_world(db, keys)
+
+
+def motion(db, w, title="Buy a new lathe"):
+    return proposals.draft_general(db, as_member(w.ada), w.coop, title, "The old one is broken.")
+
+
+def voting_now(db, w, p):
+    """Voting opened a moment ago, so the page (which reads the real clock) sees it open."""
+    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id)
+    p.deliberation_ends_at = utcnow() - dt.timedelta(seconds=1)
+    db.flush()
+    return proposals.open_voting(db, as_member(w.ada), w.coop, p.id)
+
+
+def test_the_dashboard_lists_votes_awaiting_me_with_deadlines_deliberations_decisions_and_my_pay(db, w, portal):
+    decided = passed_raise(db, w)
+    awaiting = voting_now(db, w, motion(db, w, "Awaiting motion"))
+    voted = voting_now(db, w, motion(db, w, "Voted motion"))
+    proposals.cast_ballot(db, as_member(w.ben), w.coop, voted.id, "no")
+    talking = motion(db, w, "Talking motion")
+    proposals.open_deliberation(db, as_member(w.ada), w.coop, talking.id)
+    portal.login(w.coop, w.ben)
+    body = text_of(portal.get(w.url("dashboard")))
+    waiting = body.split("Votes awaiting you (1)")[1].split("Open votes you have voted in")[0]
+    assert f"#{awaiting.id} Awaiting motion" in waiting
+    assert f"closes {awaiting.voting_closes_at:%Y-%m-%d %H:%M} UTC" in waiting
+    assert f"#{voted.id} Voted motion — your vote: no" in body
+    assert f"#{talking.id} Talking motion" in body.split("Under deliberation")[1]
+    # My pay, after the raise the members voted.
+    assert "21.50 EUR an hour" in body.split("Your pay")[1] or "21.50" in body.split("Your pay")[1]
+    assert f"#{decided.id} Raise for Ben" in body.split("Recent decisions")[1]
+
+
+def test_members_comment_during_deliberation_and_an_empty_comment_is_refused(db, w, portal):
+    p = motion(db, w)
+    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id)
+    portal.login(w.coop, w.ben)
+    page = w.url(f"proposals/{p.id}")
+    posted = portal.post(page + "/comment", {"body": "Second-hand ones are fine."}, form_page=page)
+    assert posted.status_code == 302
+    assert "Ben Brecht" in text_of(portal.get(page)) and "Second-hand ones are fine." in text_of(portal.get(page))
+    before = snapshot(db)
+    empty = portal.post(page + "/comment", {"body": "   "}, form_page=page)
+    assert empty.status_code == 422 and "write something" in text_of(empty)
+    assert_unchanged(db, before)
+
+
+def test_only_a_member_with_a_verified_qualification_posts_an_expert_opinion(db, w, portal):
+    p = motion(db, w)
+    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id)
+    verified = qualify(db, w.coop, w.cleo, "engineering", 6)
+    unverified = qualify(db, w.coop, w.ben, "engineering", 6, verified=False)
+    page = w.url(f"proposals/{p.id}")
+
+    portal.login(w.coop, w.ben)
+    assert 'name="qualification_id"' not in portal.get(page).get_data(as_text=True)
+    before = snapshot(db)
+    refused = portal.post(page + "/comment", {"body": "As an engineer…", "qualification_id": str(unverified.id)},
+                          form_page=page)
+    assert refused.status_code == 403 and "needs a verified qualification" in text_of(refused)
+    someone_elses = portal.post(page + "/comment", {"body": "As an engineer…", "qualification_id": str(verified.id)},
+                                form_page=page)
+    assert someone_elses.status_code == 422 and "cite one of your own qualifications" in text_of(someone_elses)
+    assert_unchanged(db, before)
+    portal.logout(w.coop)
+
+    portal.login(w.coop, w.cleo)
+    form = portal.get(page).get_data(as_text=True)
+    assert 'name="qualification_id"' in form and "engineering, EQF 6 (Test Institute)" in form
+    ok = portal.post(page + "/comment", {"body": "The spindle is worn.", "qualification_id": str(verified.id)},
+                     form_page=page)
+    assert ok.status_code == 302
+    body = text_of(portal.get(page))
+    assert "Cleo Curie · expert opinion : engineering, EQF 6 (Test Institute)" in body
+    assert db.scalar(select(Comment.kind).where(Comment.proposal_id == p.id)) == "expert_opinion"
+
+
+def test_a_member_votes_changes_the_vote_and_the_page_shows_the_current_choice(db, w, portal):
+    p = voting_now(db, w, motion(db, w))
+    page = w.url(f"proposals/{p.id}")
+    portal.login(w.coop, w.ben)
+    assert "You have not voted yet" in text_of(portal.get(page))
+    assert portal.post(page + "/vote", {"choice": "yes"}, form_page=page).status_code == 302
+    assert "Your current vote: yes" in text_of(portal.get(page))
+    changed = portal.post(page + "/vote", {"choice": "no"}, form_page=page)
+    assert changed.status_code == 302
+    body = text_of(portal.get(page))
+    assert "Your current vote: no" in body and "Change my vote" in body
+    assert db.scalar(select(func.count()).select_from(Ballot).where(Ballot.proposal_id == p.id)) == 1
+    assert db.scalar(select(func.count()).select_from(BallotChange).where(BallotChange.proposal_id == p.id)) == 2
+
+
+def test_a_bad_or_missing_choice_and_a_vote_from_outside_the_electorate_change_nothing(db, w, portal):
+    p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben", "", w.ben, pay_change("21.00"))
+    voting_now(db, w, p)
+    page = w.url(f"proposals/{p.id}")
+    portal.login(w.coop, w.ben)
+    before = snapshot(db)
+    subject = portal.post(page + "/vote", {"choice": "yes"}, form_page=page)
+    assert subject.status_code == 403 and "not in the electorate" in text_of(subject)
+    portal.logout(w.coop)
+    portal.login(w.coop, w.cleo)
+    for data, message in (({}, "choose yes, no or abstain"), ({"choice": "maybe"}, "choose one of abstain, no, yes")):
+        response = portal.post(page + "/vote", data, form_page=page)
+        assert response.status_code == 422 and message in text_of(response)
+    assert_unchanged(db, before)
+
+
+def test_the_subject_of_a_pay_vote_is_told_why_they_cannot_vote(db, w, portal):
+    p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben", "", w.ben, pay_change("21.00"))
+    voting_now(db, w, p)
+    portal.login(w.coop, w.ben)
+    body = text_of(portal.get(w.url(f"proposals/{p.id}")))
+    assert "the member whose pay is in question does not vote on it" in body
+
+
+def test_results_stay_hidden_while_voting_unless_the_rules_show_them_live(db, w, portal):
+    p = voting_now(db, w, motion(db, w))
+    proposals.cast_ballot(db, as_member(w.cleo), w.coop, p.id, "yes")
+    portal.login(w.coop, w.ben)
+    page = w.url(f"proposals/{p.id}")
+    body = text_of(portal.get(page))
+    assert "Results are hidden until the vote closes" in body and "1 yes" not in body
+
+    live = proposals.draft_rule_change(db, as_member(w.ada), w.coop, "Show results live", "", {
+        "action": "add", "rule_key": "voting.results", "title": "Live results",
+        "text": "Results are shown while a vote is open.", "parameters": {"voting.live_results": "true"},
+        "entrenched": None})
+    assert decide_all(db, w, live).outcome == "passed", live.outcome_reason
+    body = text_of(portal.get(page))
+    assert "Live results (the rules show them while voting is open): 1 yes, 0 no, 0 abstain; 1 of 4 have voted." in body
+
+
+def test_after_the_close_the_page_shows_the_tally_threshold_quorum_outcome_and_my_vote(db, w, portal):
+    p = decide_all(db, w, motion(db, w), {"ben": "no", "cleo": "no", "dan": "abstain"})
+    portal.login(w.coop, w.ben)
+    body = text_of(portal.get(w.url(f"proposals/{p.id}")))
+    assert "Result: failed" in body
+    assert "Yes No Abstain Turnout Electorate 1 2 1 4 4" in body
+    assert "Threshold: more than 1/2 of votes cast" in body and "Quorum: at least 1/2 of the electorate must take part: 2 of 4" in body
+    assert p.outcome_reason in body and "Your vote was no" in body
+    assert f"decision record at ledger entry {p.decision_entry_index}" in body
+
+
+def test_a_closed_proposal_is_public_but_a_draft_and_a_vote_under_way_are_for_members(db, w, client):
+    closed = decide_all(db, w, motion(db, w, "Closed motion"))
+    draft = motion(db, w, "Draft motion")
+    open_ = voting_now(db, w, motion(db, w, "Open motion"))
+    assert client.get(w.url(f"proposals/{closed.id}")).status_code == 200
+    for p in (draft, open_):
+        response = client.get(w.url(f"proposals/{p.id}"))
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_draft_is_seen_by_its_author_and_the_secretary_only(db, w, portal):
+    draft = proposals.draft_general(db, as_member(w.ben), w.coop, "Ben's draft", "")
+    portal.login(w.coop, w.cleo)
+    response = portal.get(w.url(f"proposals/{draft.id}"))
+    assert response.status_code in (403, 404) and "Ben's draft" not in text_of(response)
+    assert "Ben's draft" not in text_of(portal.get(w.url("proposals")))
+
+
+def test_the_author_opens_deliberation_and_voting_and_another_member_cannot(db, w, portal):
+    p = proposals.draft_general(db, as_member(w.ben), w.coop, "Ben's motion", "")
+    page = w.url(f"proposals/{p.id}")
+    portal.login(w.coop, w.ben)
+    assert portal.post(page + "/deliberate", form_page=page).status_code == 302
+    db.refresh(p)
+    assert p.status == "deliberation"
+    before = snapshot(db)
+    early = portal.post(page + "/open-voting", form_page=page)
+    assert early.status_code == 409 and "the notice period runs until" in text_of(early)
+    assert_unchanged(db, before)
+    portal.logout(w.coop)
+    portal.login(w.coop, w.cleo)
+    other = portal.post(page + "/withdraw", form_page=page)
+    assert other.status_code == 403
+    assert_unchanged(db, before)
+
+
+def test_an_unknown_proposal_is_a_404_page(w, portal):
+    portal.login(w.coop, w.ben)
+    assert portal.get(w.url("proposals/999999")).status_code == 404
+
+
+def test_the_proposals_list_filters_by_status(db, w, portal):
+    decide_all(db, w, motion(db, w, "Closed motion"))
+    voting_now(db, w, motion(db, w, "Open motion"))
+    portal.login(w.coop, w.ben)
+    response = portal.get(w.url("proposals?status=voting"))
+    assert response.status_code == 200
+    voting = text_of(response)
+    assert '<option value="voting" selected>' in response.get_data(as_text=True)
+    assert "Open motion" in voting and "Closed motion" not in voting
+    every = text_of(portal.get(w.url("proposals")))
+    assert "Open motion" in every and "Closed motion" in every

@@ -1,0 +1,171 @@
+"""The co-op's public pages: home, salary table with its chart, pay history, rules with
+every version and the vote behind it, decisions, the verify page; and the switch that keeps
+them for members."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from coop.services import checkpoints, coops
+from tests.factories import OPERATOR
+from tests.portal.conftest import text_of
+from tests.portal.world import build_world, passed_raise, passed_rule_change
+
+
+@pytest.fixture
+def w(db, keys):
+    return build_world(db, keys)
+
+
+def test_home_names_the_coop_links_the_public_pages_and_lists_the_latest_decisions(db, w, client):
+    raise_ = passed_raise(db, w)
+    page = client.get(w.url())
+    assert page.status_code == 200
+    body = text_of(page)
+    assert "Riverside Test Co-op" in body and "1 closed vote with tallies" in body
+    assert f"#{raise_.id} Raise for Ben" in body and "passed" in body
+    html = page.get_data(as_text=True)
+    for rest in ("pay", "rules", "decisions", "verify", "login"):
+        assert f'href="/c/{w.coop.slug}/{rest}"' in html
+
+
+def test_the_salary_table_shows_every_members_pay_and_the_decision_behind_it(db, w, client):
+    raise_ = passed_raise(db, w)
+    body = text_of(client.get(w.url("pay")))
+    assert "4 paid members" in body
+    # Ben's line: the new rate from the vote, and the decision that made it.
+    ben = body.split("Ben Brecht")[-1].split("Cleo Curie")[0]
+    assert "21.50" in ben and f"#{raise_.id} Raise for Ben" in ben
+    dan = body.split("Dan Dewey")[-1]
+    assert "18.00" in dan and "founding" in dan and "37.50" in dan
+    # 18.00 × 37.5 × 52 a year.
+    assert "35,100.00" in dan
+
+
+def test_the_salary_page_has_an_svg_chart_with_a_text_alternative_and_the_ratio(db, w, client):
+    html = client.get(w.url("pay")).get_data(as_text=True)
+    svg = re.search(r"<svg[^>]*>.*?</svg>", html, re.S)
+    assert svg, "no inline SVG chart"
+    assert 'role="img"' in svg.group(0) and "aria-labelledby" in svg.group(0)
+    assert "<title" in svg.group(0) and "<desc" in svg.group(0)
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg.group(0), re.S).group(1)
+    # The text alternative says what the chart shows: count, range, ratio and the limit.
+    assert "4 paid members" in desc and "18.00" in desc and "24.00" in desc
+    assert "1.33:1" in desc and "3:1" in desc
+    body = text_of(client.get(w.url("pay")))
+    assert "1.33:1 highest to lowest total hourly pay; the rules allow at most 3:1 (within the limit)" in body
+    assert "the numbers behind the chart" in body
+
+
+def test_a_members_pay_history_lists_each_record_with_its_change_and_decision(db, w, client):
+    raise_ = passed_raise(db, w)
+    response = client.get(w.url(f"pay/members/{w.ben.id}"))
+    assert response.status_code == 200
+    body = text_of(response)
+    assert "Pay history of Ben Brecht" in body
+    rows = body.split("Entry")[1]
+    assert rows.index("21.50") < rows.index("20.00")  # latest first
+    assert "+1.50" in rows and f"#{raise_.id} Raise for Ben" in rows and "founding" in rows
+
+
+def test_the_pay_history_of_someone_not_in_this_coop_is_a_404_page(db, w, client, keys):
+    other = build_world(db, keys, name="Elsewhere")
+    response = client.get(w.url(f"pay/members/{other.ben.id}"))
+    assert response.status_code == 404
+    assert "Not found" in text_of(response) and "Ben Brecht" not in text_of(response)
+
+
+def test_rules_list_every_rule_in_force_and_a_rule_shows_versions_diff_and_the_vote(db, w, client):
+    listing = text_of(client.get(w.url("rules")))
+    assert "Pay policy" in listing and "Changing entrenched rules" in listing
+    p = passed_rule_change(db, w)
+    assert p.outcome == "passed", p.outcome_reason
+    response = client.get(w.url("rules/pay.policy"))
+    body = text_of(response)
+    assert "version 2 in force" in body and "Version 1" in body
+    assert f"Adopted by proposal #{p.id} “Raise the pay ratio” : 4 yes, 0 no, 0 abstain of an electorate of 4" in body
+    assert "it needed at least 2/3 of votes cast with a quorum of 1/2 (voting.rule_change: it is an ordinary rule)" in body
+    assert "Part of the founding rules" in body
+    html = response.get_data(as_text=True)
+    assert "<del" in html and "<ins" in html  # a readable word diff
+    assert re.search(r"<del>(<span[^>]*>[^<]*</span>)?three", html) and re.search(r"<ins>(<span[^>]*>[^<]*</span>)?four", html)
+    params = body.split("Parameters")[1]
+    assert "pay.max_ratio 3 4" in params
+
+
+def test_an_unknown_rule_is_a_404_page_not_a_stack_trace(w, client):
+    response = client.get(w.url("rules/no.such.rule"))
+    assert response.status_code == 404
+    assert "no.such.rule" in text_of(response)
+
+
+def test_decisions_show_tallies_threshold_quorum_and_outcome(db, w, client):
+    raise_ = passed_raise(db, w)
+    body = text_of(client.get(w.url("decisions")))
+    row = body.split(f"#{raise_.id} Raise for Ben")[1]
+    # yes 3, no 0, abstain 0, electorate 3 (Ben does not vote on his own pay).
+    assert re.match(r"\s*pay adjustment \S+ \S+ UTC 3 0 0 3 more than 1/2 of votes cast 1/2 passed passed: 3 yes of 3 votes cast", row), row[:200]
+
+
+def test_decisions_are_paged(db, w, client):
+    from tests.portal.world import decide_all
+    from coop.services import proposals
+    from tests.factories import as_member
+
+    for n in range(3):
+        decide_all(db, w, proposals.draft_general(db, as_member(w.ada), w.coop, f"Motion {n}", ""))
+    from coop.services import dashboard
+    old = dashboard.PAGE
+    dashboard.PAGE = 2
+    try:
+        first = text_of(client.get(w.url("decisions")))
+        second = text_of(client.get(w.url("decisions?page=2")))
+    finally:
+        dashboard.PAGE = old
+    assert "Motion 2" in first and "Motion 1" in first and "Motion 0" not in first
+    assert "Page 1 of 2" in first and "Motion 0" in second and "Motion 2" not in second
+
+
+def test_the_verify_page_shows_the_signed_checkpoint_the_key_and_how_to_check(db, w, client, keys):
+    cp = checkpoints.sign(db, keys, w.coop)
+    body = text_of(client.get(w.url("verify")))
+    assert f"{cp.size} entries" in body
+    html = client.get(w.url("verify")).get_data(as_text=True)
+    assert cp.note.splitlines()[0] in html and w.coop.origin in html
+    assert 'id="verifier-key"' in html
+    assert "coop ledger verify --export ledger.json" in body and "consistency proof" in body
+
+
+def test_a_member_can_have_the_ledger_recomputed_but_a_visitor_cannot(db, w, client, portal, keys):
+    checkpoints.sign(db, keys, w.coop)
+    anonymous = client.post(w.url("verify"), data={"csrf_token": portal.token(w.url("login"))})
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    portal.login(w.coop, w.ben)
+    response = portal.post(w.url("verify"))
+    assert response.status_code == 200
+    assert "The ledger verifies" in text_of(response)
+
+
+@pytest.mark.parametrize("path", ["", "pay", "rules", "rules/pay.policy", "decisions", "verify"])
+def test_a_coop_can_keep_its_pages_for_members(db, w, client, portal, path):
+    coops.update_settings(db, OPERATOR, w.coop, public_pages=False)
+    db.flush()
+    response = client.get(w.url(path))
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert "Ben Brecht" not in response.get_data(as_text=True)
+    portal.login(w.coop, w.ben)
+    assert client.get(w.url(path)).status_code == 200
+
+
+def test_private_pay_history_is_refused_to_visitors(db, w, client):
+    coops.update_settings(db, OPERATOR, w.coop, public_pages=False)
+    response = client.get(w.url(f"pay/members/{w.ben.id}"))
+    assert response.status_code == 302 and "20.00" not in response.get_data(as_text=True)
+
+
+def test_an_unknown_coop_is_a_404_page(client):
+    response = client.get("/c/no-such-coop/pay")
+    assert response.status_code == 404
+    assert "Traceback" not in response.get_data(as_text=True)

@@ -1,0 +1,112 @@
+"""An election's page: the candidates, standing (affirming the pale), nominating another
+member, accepting or declining a nomination, the approval ballot, and the results with the
+approvals per candidate, the elected, the vacancies and the lot's inputs.
+
+The proposal page keeps what every proposal has (lifecycle, deliberation, expert opinions);
+this page is the election's own. A refused action re-renders it with the service's message
+(a candidacy outside the pale names the boundary and the numbers) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+
+from coop.errors import CoopError, InvalidInput
+from coop.models import ProposalStatus
+from coop.services import elections, members, office_pages, proposals
+from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render, text
+
+TEMPLATE = "portal/election.html"
+
+
+def _page(election_id: int, status: int = 200, errors: dict[str, str] | None = None,
+          form: dict[str, Any] | None = None) -> Any:
+    e = office_pages.election_page(db(), coop(), election_id, me())
+    return render(TEMPLATE, status, e=e, p=e.proposal, errors=errors or {}, form=form or {})
+
+
+def _refused(election_id: int, exc: CoopError, form: dict[str, Any] | None = None) -> Any:
+    db().rollback()
+    status = exc.http_status if exc.http_status >= 400 else 400
+    return _page(election_id, status, {exc.field or "_form": exc.message}, form)
+
+
+def _back(election_id: int, anchor: str) -> Any:
+    return redirect(url_for("portal.election", election_id=election_id) + anchor)
+
+
+@bp.route("/elections/<coop_id:election_id>")
+def election(election_id: int) -> Any:
+    return _page(election_id)
+
+
+@bp.route("/elections/<coop_id:election_id>/stand", methods=["POST"])
+@member_required
+def stand(election_id: int) -> Any:
+    """Stand (or accept a nomination): ticking the box affirms the pale as the page showed it."""
+    version = text("pale_version") if request.form.get("affirm") else None
+    try:
+        c = elections.stand(db(), actor(), coop(), election_id, version)
+    except CoopError as exc:
+        return _refused(election_id, exc)
+    accepted = c.nominated_by_id != c.member_id
+    flash("You accepted the nomination: you are standing." if accepted else "You are standing in this election.")
+    return _back(election_id, "#candidates")
+
+
+@bp.route("/elections/<coop_id:election_id>/nominate", methods=["POST"])
+@member_required
+def nominate(election_id: int) -> Any:
+    form = {"member": text("member")}
+    try:
+        member_id = int_field("member")
+        if member_id is None:
+            raise InvalidInput("choose the member to nominate", field="member")
+        nominee = members.get_member(db(), coop().id, member_id)
+        elections.nominate(db(), actor(), coop(), election_id, nominee)
+    except CoopError as exc:
+        return _refused(election_id, exc, form)
+    flash(f"{nominee.name} is nominated. They stand once they accept.")
+    return _back(election_id, "#candidates")
+
+
+_STEPS = {
+    "decline": (elections.decline, "You declined the nomination."),
+    "withdraw": (elections.withdraw_candidacy, "You withdrew your candidacy."),
+}
+
+
+@bp.route("/elections/<coop_id:election_id>/<any(decline, withdraw):step>", methods=["POST"])
+@member_required
+def candidacy_step(election_id: int, step: str) -> Any:
+    service, done = _STEPS[step]
+    try:
+        service(db(), actor(), coop(), election_id)
+    except CoopError as exc:
+        return _refused(election_id, exc)
+    flash(done)
+    return _back(election_id, "#candidates")
+
+
+@bp.route("/elections/<coop_id:election_id>/ballot", methods=["POST"])
+@member_required
+def ballot(election_id: int) -> Any:
+    """An approval ballot: the candidates ticked, or an abstention. Cast again to change it."""
+    choice = text("choice") or "approve"
+    raw = request.form.getlist("approve")
+    form = {"approve": raw, "choice": choice}
+    try:
+        if any(not r.isdigit() for r in raw):
+            raise InvalidInput("approvals are candidates on the ballot", field="approvals")
+        approvals = [int(r) for r in raw] if choice == "approve" else None
+        p = proposals.cast_ballot(db(), actor(), coop(), election_id, choice, approvals=approvals)
+    except CoopError as exc:
+        return _refused(election_id, exc, form)
+    if p.status == ProposalStatus.CLOSED.value:
+        flash("Your ballot is recorded. Everyone has voted, so the election is closed: see the results.")
+        return _back(election_id, "#results")
+    what = "abstention" if choice == "abstain" else f"approval of {len(approvals or [])} candidate(s)"
+    flash(f"Your ballot ({what}) is recorded. You can change it until the election closes.")
+    return _back(election_id, "#ballot")

@@ -1,0 +1,58 @@
+"""The offices page (holders, requirements, term ends, past holders, the pale) and calling an
+election for an office; and the qualification a pay supplement cites, for the pages that list
+supplements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, g, redirect, url_for
+
+from coop.errors import CoopError
+from coop.models import Qualification
+from coop.services import elections, office_pages
+from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render
+
+TEMPLATE = "portal/offices.html"
+
+
+def _page(status: int = 200, errors: dict[str, str] | None = None, form: dict[str, str] | None = None) -> Any:
+    return render(TEMPLATE, status, page=office_pages.offices_page(db(), coop(), me()),
+                  errors=errors or {}, form=form or {})
+
+
+@bp.route("/offices")
+def offices_index() -> Any:
+    return _page()
+
+
+@bp.route("/offices/<key>/election", methods=["POST"])
+@member_required
+def call_election(key: str) -> Any:
+    """Draft an election (all seats, or fewer for a by-election); its author then opens the
+    nomination period from the proposal page, as for any proposal's deliberation."""
+    try:
+        seats = int_field(f"{key}-seats")
+        p = elections.draft_election(db(), actor(), coop(), key, seats=seats)
+    except CoopError as exc:
+        db().rollback()
+        status = exc.http_status if exc.http_status >= 400 else 400
+        field = f"{key}-{exc.field}" if exc.field == "seats" else exc.field or "_form"
+        return _page(status, {field: exc.message})
+    flash(f"The election is drafted. Open its nomination period when you are ready: "
+          f"members can then stand for {p.details['office_name']}.")
+    return redirect(url_for("portal.proposal", proposal_id=p.id))
+
+
+@bp.app_template_global()
+def cited_qualification(qualification_id: Any) -> Qualification | None:
+    """The qualification a pay supplement cites. The co-op's qualifications are read once per
+    request (one query), however many supplements a page lists."""
+    if not qualification_id or g.get("coop") is None:
+        return None
+    if "cited_qualifications" not in g:
+        g.cited_qualifications = office_pages.cited_qualifications(db(), g.coop.id)
+    try:
+        return g.cited_qualifications.get(int(qualification_id))  # type: ignore[no-any-return]
+    except (TypeError, ValueError):
+        return None

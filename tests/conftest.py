@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from coop.db import make_engine
 from coop.ledger.keys import KeyStore
 from coop.migrate import upgrade
+from tests.pgdb import throwaway_database
 
 POSTGRES_URL = os.environ.get("COOP_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -118,22 +119,11 @@ def client(app):  # type: ignore[no-untyped-def]
 def committed_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database of the same backend whose data really commits, for tests
     of concurrency and of tampering that need several connections or processes."""
-    import uuid
-
     if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'committed.sqlite3'}"
         upgrade(url)
         yield url
         return
-    name = f"coop_c_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = database_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with throwaway_database(database_url, "coop_c") as url:
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

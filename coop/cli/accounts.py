@@ -30,7 +30,8 @@ def _issue(ctx: Context, member_ref: str, coop_slug: str | None, purpose: str) -
         what = "invitation" if purpose == "invite" else "password reset"
         click.echo(f"{what} for {m.name} <{m.email}>, valid for {_human(lifetime.total_seconds())}")
         click.echo(f"token: {token}")
-        click.echo(f"portal: /c/{coop.slug}/accept/{token}")
+        # The portal's own page for each purpose (a reset link reads "choose a new password").
+        click.echo(f"portal: /c/{coop.slug}/{'accept' if purpose == 'invite' else 'reset'}/{token}")
 
 
 def _human(seconds: float) -> str:

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from coop.config import Settings
 from coop.db import make_engine, make_session_factory
-from coop.errors import CoopError
+from coop.errors import CoopError, InvalidInput
 from coop.ledger.keys import KeyStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,6 +58,14 @@ pass_ctx = click.make_pass_decorator(Context, ensure=True)
 def fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
+
+
+def read_csv_text(path: Path) -> str:
+    """The text of an uploaded CSV file; a file that is not UTF-8 is one readable error."""
+    try:
+        return path.read_text(encoding="utf-8-sig")  # Excel writes a byte-order mark
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path.name} is not UTF-8 text; save it as CSV UTF-8", field="CSV") from None
 
 
 def handle_errors(fn: F) -> F:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from coop.cli.base import Context, cli, coop_option, fail, handle_errors, pass_ctx, resolve_coop
+from coop.cli.base import (Context, cli, coop_option, fail, handle_errors, pass_ctx, read_csv_text,
+                           resolve_coop)
 from coop.cli.table import echo_table
 from coop.errors import InvalidInput
 from coop.services import education as education_service
@@ -76,10 +77,7 @@ def import_(ctx: Context, csv_file: Path, coop_slug: str | None) -> None:
     """Import learning records from CSV with columns email, title, kind, hours, started_on,
     status and optionally provider, ended_on, qualification_field, qualification_level.
     All or nothing: one bad row and nothing is imported."""
-    try:
-        text = csv_file.read_text(encoding="utf-8-sig")  # Excel writes a byte-order mark
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{csv_file.name} is not UTF-8 text; save it as CSV UTF-8", field="CSV") from None
+    text = read_csv_text(csv_file)
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         try:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from coop.cli.base import Context, cli, coop_option, fail, handle_errors, pass_ctx, resolve_coop
+from coop.cli.base import (Context, cli, coop_option, fail, handle_errors, pass_ctx, read_csv_text,
+                           resolve_coop)
 from coop.cli.table import echo_table
-from coop.errors import InvalidInput, NotFound
+from coop.errors import NotFound
 from coop.models import MemberStatus, Qualification, Role
 from coop.services import members as member_service
 from coop.services import membership
@@ -50,10 +51,7 @@ def add(ctx: Context, coop_slug: str | None, name: str, email: str, role: str, s
 def import_(ctx: Context, csv_file: Path, coop_slug: str | None) -> None:
     """Import members from a CSV file with columns name, email and optionally role, status
     (default active). All or nothing: one bad row and nothing is imported."""
-    try:
-        text = csv_file.read_text(encoding="utf-8-sig")  # Excel writes a byte-order mark
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{csv_file.name} is not UTF-8 text; save it as CSV UTF-8", field="CSV") from None
+    text = read_csv_text(csv_file)
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         try:

@@ -22,6 +22,7 @@ import base64
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
+from json.scanner import make_scanner
 from pathlib import Path
 from typing import IO, Any
 
@@ -59,6 +60,23 @@ def _row(item: dict[str, Any]) -> EntryRow:
     return EntryRow(item["index"], item["kind"], body, bytes.fromhex(leaf) if leaf else None)
 
 
+#: The JSON value at the start of a string and where it ends: json.loads without its
+#: per-call overhead, which was a third of reading an export line.
+_scan = make_scanner(json.JSONDecoder())
+
+
+def _item(line: str) -> Any:
+    try:
+        item, end = _scan(line, 0)
+        if line[end:] in (",\n", "\n"):
+            return item
+    except (StopIteration, ValueError):
+        pass
+    # Anything else (spaces, a last line without its newline, or not JSON) as json.loads
+    # reads it, with its message.
+    return json.loads(line.rstrip("\n").rstrip(","))
+
+
 class ExportError(ValueError):
     """The file is not a coop ledger export."""
 
@@ -75,7 +93,7 @@ def read(fh: IO[str]) -> tuple[dict[str, Any], Iterator[EntryRow]]:
                 if line == CLOSE or line == "]}":
                     return
                 try:
-                    yield _row(json.loads(line.rstrip("\n").rstrip(",")))
+                    yield _row(_item(line))
                 except (KeyError, TypeError, ValueError) as exc:
                     raise ExportError(f"line {number} of the export is not an entry: {exc}") from None
             raise ExportError("the export ends before its closing ]}: it was cut short")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -59,8 +59,12 @@ def create_coop(
     return coop
 
 
+#: Built once: every request that names a co-op runs it.
+_BY_SLUG = select(Cooperative).where(Cooperative.slug == bindparam("slug"))
+
+
 def get_by_slug(session: Session, slug: str) -> Cooperative:
-    coop = session.scalars(select(Cooperative).where(Cooperative.slug == slug)).one_or_none()
+    coop = session.scalars(_BY_SLUG, {"slug": slug}).one_or_none()
     if coop is None:
         raise NotFound(f"no co-op with slug '{slug}'", field="coop")
     return coop

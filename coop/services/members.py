@@ -8,7 +8,7 @@ import io
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,17 +30,27 @@ TRANSITIONS = {
 }
 
 
-def _check_member_fields(name: str, email: str, role: str, status: str) -> None:
+def _member_field_errors(name: str, email: str, role: str, status: str) -> list[InvalidInput]:
+    """Every problem with a new member's fields, in column order (a CSV import lists them
+    all, so the secretary fixes a row in one pass)."""
+    errors = []
     if not (name or "").strip():
-        raise InvalidInput("a member needs a name", field="name")
-    if len(name) > 200:
-        raise InvalidInput("at most 200 characters", field="name")
+        errors.append(InvalidInput("a member needs a name", field="name"))
+    elif len(name) > 200:
+        errors.append(InvalidInput("at most 200 characters", field="name"))
     if not EMAIL.match(email or ""):
-        raise InvalidInput(f"'{email}' is not an email address", field="email")
+        errors.append(InvalidInput(f"'{email}' is not an email address", field="email"))
     if role not in {r.value for r in Role}:
-        raise InvalidInput(f"role must be one of member, secretary, admin; got '{role}'", field="role")
+        errors.append(InvalidInput(f"role must be one of member, secretary, admin; got '{role}'", field="role"))
     if status not in (MemberStatus.APPLICANT.value, MemberStatus.ACTIVE.value):
-        raise InvalidInput("a new member is an applicant or active", field="status")
+        errors.append(InvalidInput("a new member is an applicant or active", field="status"))
+    return errors
+
+
+def _check_member_fields(name: str, email: str, role: str, status: str) -> None:
+    errors = _member_field_errors(name, email, role, status)
+    if errors:
+        raise errors[0]
 
 
 def add_member(
@@ -172,27 +182,42 @@ def add_qualification(
     return q
 
 
-def verified_qualifications(session: Session, member_id: int) -> list[Qualification]:
-    return list(session.scalars(
-        select(Qualification).where(Qualification.member_id == member_id,
-                                    Qualification.verified_at.is_not(None))
-    ))
+def verified_levels(session: Session, member_id: int) -> dict[str, int]:
+    """Field → the member's highest verified EQF level in it: what peer verification rests on."""
+    return {field: level for field, level in session.execute(
+        select(Qualification.field, func.max(Qualification.level))
+        .where(Qualification.member_id == member_id, Qualification.verified_at.is_not(None))
+        .group_by(Qualification.field)
+    )}
+
+
+def may_verify(verifier: Member | None, qualification: Qualification, verifier_levels: dict[str, int]) -> bool:
+    """Whether a member may vouch for a qualification: an active member of its co-op, not its
+    holder, who is a secretary or verified in the same field at the same level or higher
+    (peer verification: competence vouched for by competence). Faces use it to offer the
+    action; ``verify_qualification`` enforces it."""
+    if (verifier is None or not verifier.is_active or verifier.coop_id != qualification.coop_id
+            or verifier.id == qualification.member_id):
+        return False
+    return verifier.is_secretary or verifier_levels.get(qualification.field, 0) >= qualification.level
 
 
 def verify_qualification(session: Session, actor: Actor, coop: Cooperative, qualification: Qualification) -> Qualification:
-    """By a secretary, or by a member verified in the same field at the same level or higher
-    (peer verification: competence vouched for by competence). Never one's own."""
+    """By a secretary, the operator, or a member verified in the same field at the same level
+    or higher (see ``may_verify``). Never one's own."""
     if qualification.coop_id != coop.id:
         raise NotFound("no such qualification in this co-op", field="qualification")
     if qualification.verified:
         raise Conflict("this qualification is already verified")
     if actor.member_id == qualification.member_id:
         raise PermissionDenied("members cannot verify their own qualifications")
-    if not (actor.is_operator or (actor.member and actor.member.is_secretary and actor.member.is_active)):
+    # Vouching for competence is an administrative act whichever path grants it: a token
+    # without the admin scope must not carry a secretary's authority either.
+    actor.require_scope("admin")
+    if not actor.is_operator:
         verifier = actor.require_member(coop.id, scope="admin")
-        peers = [q for q in verified_qualifications(session, verifier.id)
-                 if q.field == qualification.field and q.level >= qualification.level]
-        if not peers:
+        levels = {} if verifier.is_secretary else verified_levels(session, verifier.id)
+        if not may_verify(verifier, qualification, levels):
             raise PermissionDenied(
                 f"only a secretary or a member verified in {qualification.field} at EQF level "
                 f"{qualification.level} or higher may verify this"
@@ -245,15 +270,14 @@ def import_members(session: Session, actor: Actor, coop: Cooperative, text: str)
     for n, row in enumerate(rows, start=2):
         role = row.get("role") or Role.MEMBER.value
         status = row.get("status") or MemberStatus.ACTIVE.value
-        try:
-            _check_member_fields(row.get("name", ""), row.get("email", ""), role, status)
-        except InvalidInput as exc:
-            errors.append(RowError(n, exc.field or "row", exc.message))
-            continue
-        email = row["email"].lower()
-        if email in seen or email in existing:
-            errors.append(RowError(n, "email", f"'{email}' appears twice or is already a member"))
+        found = _member_field_errors(row.get("name", ""), row.get("email", ""), role, status)
+        email = (row.get("email") or "").lower()
+        if not any(e.field == "email" for e in found) and (email in seen or email in existing):
+            found.append(InvalidInput(f"'{email}' appears twice or is already a member", field="email"))
         seen.add(email)
+        order = ("name", "email", "role", "status")
+        found.sort(key=lambda e: order.index(e.field) if e.field in order else len(order))
+        errors.extend(RowError(n, e.field or "row", e.message) for e in found)
     if errors:
         raise ImportRejected(errors)
     added = []

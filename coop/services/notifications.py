@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coop.db import utcnow
 from coop.errors import InvalidInput, NotFound
+from coop.governance import parse_threshold
 from coop.models import (
     Ballot, Cooperative, ElectorateMember, Member, MemberStatus, Notification, NotificationKind,
     NotificationPreference, OutboxMessage, PayRecord, Proposal, ProposalNotice, ProposalStatus,
@@ -148,6 +149,15 @@ def _electorate(proposal_id: int) -> Any:
     return Member.id.in_(select(ElectorateMember.member_id).where(ElectorateMember.proposal_id == proposal_id))
 
 
+def _threshold_words(stored: str | None) -> str:
+    """"more than 1/2 of votes cast" rather than the rule's "1/2 of cast, strict": members
+    read this in a mail, without the rules beside it."""
+    try:
+        return parse_threshold(stored or "").describe()
+    except ValueError:
+        return stored or ""
+
+
 def _link(coop: Cooperative, p: Proposal) -> str:
     return f"/c/{coop.slug}/proposals/{p.id}"
 
@@ -167,7 +177,7 @@ def _on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any
         notify(session, coop, K.VOTE_OPENED.value, _electorate(p.id),
                f"Vote open: {p.title}",
                f"Voting on proposal #{p.id} is open until {p.voting_closes_at:%Y-%m-%d %H:%M} UTC. "
-               f"It needs {p.threshold} with a quorum of {p.quorum}.",
+               f"It needs {_threshold_words(p.threshold)}, with a quorum of {p.quorum} of the electorate.",
                _link(coop, p), p.id)
     else:
         involved = [i for i in (p.author_id, p.subject_member_id) if i is not None]

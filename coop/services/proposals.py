@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, exists, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coop.governance import Tally, decide, parse_quorum, parse_threshold
 from coop.models import (
-    Ballot, BallotChange, Choice, Comment, Cooperative, ElectorateMember, Member, MemberStatus,
+    AuditEvent, Ballot, BallotChange, Choice, Comment, Cooperative, ElectorateMember, Member, MemberStatus,
     Outcome, Proposal, ProposalKind, ProposalStatus, Qualification,
 )
 from coop.services import audit, events, ledger, pay_adjustments, rule_changes, rules
@@ -265,48 +265,107 @@ def comments(session: Session, proposal_id: int) -> list[Comment]:
 
 # -- voting ----------------------------------------------------------------------------------
 
-def _upsert_ballot(session: Session, values: dict[str, Any]) -> None:
+# Casting a ballot is the busiest write there is, so its statements are Core, built once
+# (SQLAlchemy then reuses their compiled form), and the proposal is read as the five values
+# the checks need, not as an ORM object.
+_PROPOSALS, _ELECTORATE, _BALLOTS = Proposal.__table__, ElectorateMember.__table__, Ballot.__table__
+_HISTORY, _AUDIT = BallotChange.__table__, AuditEvent.__table__
+
+
+def _upsert(dialect_insert: Callable[..., Any]) -> Any:
     """One live ballot per member, enforced by the unique constraint: concurrent first votes
-    become one insert and one update, never two rows."""
-    dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Ballot).values(**values)
-    session.execute(ins.on_conflict_do_update(
-        index_elements=[Ballot.proposal_id, Ballot.member_id],
+    become one insert and one update, never two rows. RETURNING hands back the live ballot,
+    so nothing is read again."""
+    ins = dialect_insert(_BALLOTS)
+    return ins.on_conflict_do_update(
+        index_elements=[_BALLOTS.c.proposal_id, _BALLOTS.c.member_id],
         set_={"choice": ins.excluded.choice, "approvals": ins.excluded.approvals,
-              "cast_at": ins.excluded.cast_at, "changes": Ballot.changes + 1},
-    ))
+              "cast_at": ins.excluded.cast_at, "changes": _BALLOTS.c.changes + 1},
+    ).returning(_BALLOTS.c.choice, _BALLOTS.c.approvals, _BALLOTS.c.cast_at, _BALLOTS.c.changes)
+
+
+#: The proposal, locked (``FOR UPDATE`` on PostgreSQL; SQLite's write lock is already held),
+#: with whether the voter is in its electorate.
+_VOTE_TARGET = (
+    select(_PROPOSALS.c.status, _PROPOSALS.c.kind, _PROPOSALS.c.electorate_size, _PROPOSALS.c.voting_closes_at,
+           exists().where(_ELECTORATE.c.proposal_id == _PROPOSALS.c.id,
+                          _ELECTORATE.c.member_id == bindparam("member_id")))
+    .where(_PROPOSALS.c.id == bindparam("proposal_id"), _PROPOSALS.c.coop_id == bindparam("coop_id"))
+    .with_for_update()
+)
+_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_ADD_HISTORY = insert(_HISTORY)
+_ADD_AUDIT = insert(_AUDIT)
+_COUNT = select(func.count()).select_from(_BALLOTS).where(_BALLOTS.c.proposal_id == bindparam("proposal_id"))
+
+
+@dataclass(frozen=True)
+class CastBallot:
+    """A ballot as recorded: the member's live ballot after this cast."""
+
+    proposal_id: int
+    member_id: int
+    choice: str
+    approvals: list[int] | None
+    cast_at: dt.datetime
+    changes: int
+
+
+def record_ballot(session: Session, actor: Actor, coop: Cooperative, proposal_id: int, choice: str,
+                  approvals: list[int] | None = None, now: dt.datetime | None = None) -> CastBallot:
+    """Cast or change the actor's ballot; close the vote if the whole electorate has voted.
+
+    The proposal row is locked first, as for every state change, so a ballot can never land
+    after a close, and of two last ballots the second sees the first and closes."""
+    now = now or utcnow()
+    member = actor.require_member(coop.id, scope="vote")
+    session.flush()  # the statements below bypass the unit of work; it must be written first
+    conn = session.connection()
+    target = conn.execute(_VOTE_TARGET, {"proposal_id": proposal_id, "coop_id": coop.id,
+                                         "member_id": member.id}).one_or_none()
+    if target is None:
+        raise NotFound(f"no proposal {proposal_id} in this co-op", field="proposal")
+    status, kind, electorate_size, closes_at, in_electorate = target
+    if status == S.VOTING.value and closes_at is not None and closes_at <= now:
+        get(session, coop, proposal_id, lock=True, now=now)  # closes it, as any read would
+        status = S.CLOSED.value
+    if status == S.CLOSED.value:
+        raise Conflict("voting on this proposal has closed", field="status")
+    if status != S.VOTING.value:
+        raise Conflict(f"cannot vote: the proposal is {status}", field="status")
+    allowed = {Choice.APPROVE.value, Choice.ABSTAIN.value} if kind == ProposalKind.ELECTION.value \
+        else {Choice.YES.value, Choice.NO.value, Choice.ABSTAIN.value}
+    if choice not in allowed:
+        raise InvalidInput(f"choose one of {', '.join(sorted(allowed))}", field="choice")
+    if not in_electorate:
+        raise PermissionDenied("you are not in the electorate of this proposal (it was fixed when voting opened)")
+    if choice == Choice.APPROVE.value:
+        if kind not in ballot_checkers:
+            raise InvalidInput("approval ballots are for elections", field="choice")
+        approvals = ballot_checkers[kind](session, get(session, coop, proposal_id, lock=True, now=now), approvals)
+    else:
+        approvals = None
+    values = {"proposal_id": proposal_id, "member_id": member.id, "choice": choice,
+              "approvals": approvals, "cast_at": now}
+    live = conn.execute(_UPSERT[conn.dialect.name], {**values, "changes": 0}).one()
+    conn.execute(_ADD_HISTORY, values)
+    conn.execute(_ADD_AUDIT, {"coop_id": coop.id, "actor_id": member.id, "action": "ballot.cast",
+                              "object_type": "proposal", "object_id": proposal_id, "at": utcnow(),
+                              "details": {"choice": choice}})
+    # Only a first ballot adds to the count; a changed one leaves it as the first one did,
+    # and that ballot's own check found the electorate incomplete (or the vote is closed).
+    if live.changes == 0 and electorate_size is not None \
+            and conn.execute(_COUNT, {"proposal_id": proposal_id}).scalar_one() >= electorate_size:
+        close(session, get(session, coop, proposal_id, lock=True, now=now), now)  # everyone has voted
+    return CastBallot(proposal_id, member.id, live.choice, live.approvals, live.cast_at, live.changes)
 
 
 def cast_ballot(session: Session, actor: Actor, coop: Cooperative, proposal_id: int, choice: str,
                 approvals: list[int] | None = None, now: dt.datetime | None = None) -> Proposal:
-    now = now or utcnow()
-    member = actor.require_member(coop.id, scope="vote")
-    p = get(session, coop, proposal_id, lock=True, now=now)
-    if p.status == S.CLOSED.value:
-        raise Conflict("voting on this proposal has closed", field="status")
-    _require_status(p, S.VOTING, doing="vote")
-    allowed = {Choice.APPROVE.value, Choice.ABSTAIN.value} if p.kind == ProposalKind.ELECTION.value \
-        else {Choice.YES.value, Choice.NO.value, Choice.ABSTAIN.value}
-    if choice not in allowed:
-        raise InvalidInput(f"choose one of {', '.join(sorted(allowed))}", field="choice")
-    in_electorate = session.get(ElectorateMember, (p.id, member.id)) is not None
-    if not in_electorate:
-        raise PermissionDenied("you are not in the electorate of this proposal (it was fixed when voting opened)")
-    if choice == Choice.APPROVE.value:
-        if p.kind not in ballot_checkers:
-            raise InvalidInput("approval ballots are for elections", field="choice")
-        approvals = ballot_checkers[p.kind](session, p, approvals)
-    else:
-        approvals = None
-    _upsert_ballot(session, {"proposal_id": p.id, "member_id": member.id, "choice": choice,
-                             "approvals": approvals, "cast_at": now, "changes": 0})
-    session.add(BallotChange(proposal_id=p.id, member_id=member.id, choice=choice,
-                             approvals=approvals, cast_at=now))
-    audit.record(session, actor, coop.id, "ballot.cast", "proposal", p.id, choice=choice)
-    session.flush()
-    cast = session.scalar(select(func.count()).select_from(Ballot).where(Ballot.proposal_id == p.id))
-    if cast is not None and p.electorate_size is not None and cast >= p.electorate_size:
-        close(session, p, now)  # the whole electorate has voted: close early
+    """:func:`record_ballot`, answering with the proposal (closed if this ballot closed it)."""
+    record_ballot(session, actor, coop, proposal_id, choice, approvals, now)
+    p = session.get(Proposal, proposal_id)
+    assert p is not None
     return p
 
 

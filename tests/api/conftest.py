@@ -75,16 +75,14 @@ def count_queries(engine: Any) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", listener)
 
 
-# TEMP(api helper): the portal's init_app cannot yet run twice in one process; until it can,
-# API tests build the app with the API face only.
 @pytest.fixture
-def app(engine, db, settings, monkeypatch):  # type: ignore[no-untyped-def]
+def app(engine, db, settings):  # type: ignore[no-untyped-def]
+    """The whole application, portal included, as `coop serve` runs it: the API must work
+    beside the portal's session, CSRF and login hooks."""
     from sqlalchemy.orm import sessionmaker
 
-    import webui
     from webui import create_app
 
-    monkeypatch.setattr(webui, "FACES", ["webui.api"])
     flask_app = create_app(settings, engine=engine, TESTING=True)
     flask_app.extensions["coop.sessions"] = sessionmaker(
         bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from coop.models import BallotChange, Proposal
 from coop.services import education, elections, offices, pale, proposals
 from tests.api.conftest import make_token
 from tests.dbstate import assert_unchanged, snapshot
+from tests.docsnippets import python_snippet, run_snippet
 from tests.factories import as_member, make_coop, make_member
 from tests.office_factories import found, qualify, senior
 from tests.querycount import count_queries
@@ -314,6 +316,11 @@ def test_a_tie_at_the_last_seat_shows_the_lots_inputs_and_anyone_can_recompute_i
     assert [t["key"] for t in lot["tied"]] == sorted(keys.values())
     assert out["elected"] == sorted(keys, key=keys.get)[:2] and out["vacant_seats"] == 0
     assert "SHA-256" in out["lot_method"]
+    # The program docs/api-offices.md gives readers, run on this outcome as the API sent it.
+    program = python_snippet("api-offices.md", 'curl -s "$API/elections/7/outcome" | python3')
+    order = [t["member_id"] for t in lot["tied"]]
+    done = run_snippet(program, json.dumps(out))
+    assert done.returncode == 0 and done.stdout.strip() == f"lot order recomputed: {order} recorded: {order}", done
     closed = api.get(f"{base(coop)}/elections/{eid}")  # a decision: public, no token
     assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
     coop.public_pages = False
@@ -471,7 +478,9 @@ def test_a_records_qualification_is_verified_by_the_secretary_and_then_meets_the
     rec = api.post(base(coop) + "/learning-records", token=tokens[1],
                    json=_record(title="MSc Accounting", kind="degree", hours="900",
                                 qualification_field="accounting", qualification_level=7)).get_json()
+    narrow = make_token(db, coop, sec, "read", "propose")
     before = snapshot(db)
+    assert api.post(f"{base(coop)}/learning-records/{rec['id']}/verify", token=narrow).status_code == 403
     assert api.post(f"{base(coop)}/learning-records/{rec['id']}/verify", token=tokens[1]).status_code == 403
     assert api.post(f"{base(coop)}/learning-records/{rec['id']}/verify", token=tokens[2]).status_code == 403
     assert_unchanged(db, before)

@@ -140,3 +140,27 @@ def test_every_page_costs_the_same_number_of_queries_and_pages_do_not_overlap(db
         assert (link is None) == (r.get_json()["next_cursor"] is None)
     assert len(counts) >= 3 and len(set(counts)) == 1, counts
     assert len(seen) == len(set(seen)) >= 25
+
+
+def test_casting_a_ballot_costs_the_same_statements_for_an_electorate_of_5_and_of_50(db, keys, api, engine):
+    """The ballot path is the API's hottest write: a fixed handful of statements, whatever the
+    electorate's size; a changed ballot skips the count that closes a vote early."""
+    counts = []
+    for n in (5, 50):
+        coop = make_coop(db, keys)
+        ms = [make_member(db, coop) for _ in range(n)]
+        p = open_for_voting(db, coop, proposals.draft_general(db, as_member(ms[0]), coop, "Lathe", ""), ms[0])
+        token = make_token(db, coop, ms[1], "read", "vote")
+        url = f"/api/v1/coops/{coop.slug}/proposals/{p.id}/ballot"
+        api.get(f"/api/v1/coops/{coop.slug}/members?limit=1", token=token)  # warms the token's last_used_at
+        db.flush()
+        with count_queries(engine) as first:
+            assert api.put(url, token=token, json={"choice": "no"}).status_code == 200
+        with count_queries(engine) as change:
+            r = api.put(url, token=token, json={"choice": "yes"})
+        assert r.status_code == 200 and r.get_json()["choice"] == "yes"
+        counts.append((len(first), len(change)))
+    assert counts[0] == counts[1], f"electorate of 5: {counts[0]}, of 50: {counts[1]} (first, change)"
+    first, change = counts[0]
+    assert change == first - 1, "a changed ballot cannot complete the electorate: no early-close count"
+    assert first <= 7, first

@@ -3,9 +3,14 @@ responses as ``GET /api/v1/coops/{slug}/pay`` and ``PUT …/proposals/{id}/ballo
 waitress with the same settings as `coop serve`.
 
 No services, no ORM, no marshmallow: one connection per request from the same engine
-configuration as the app (SQLite WAL, ``BEGIN IMMEDIATE``), the SQL written out, the JSON
-built by hand. It does the same work the endpoint's semantics demand (the public-pages
-check, the token's validity, the ballot's history row and audit event) and nothing else.
+configuration as the app (SQLite WAL, ``BEGIN IMMEDIATE``; or PostgreSQL), the SQL written
+out on the driver's own cursor, the JSON built by hand. It does the same work the endpoint's
+semantics demand (the public-pages check; the token's validity and scope; the proposal,
+locked against a concurrent close; the electorate; the live ballot's upsert, its history
+row and audit event; after a first ballot, the count that would close the vote early) and
+nothing else. What the app does beyond it: the rate limit per token, refreshing the
+token's ``last_used_at`` (hourly), a separate lookup of the co-op, and field-level
+problem+json for every refusal.
 
 Run: ``python tests/benchmarks/api_floor.py DATABASE_URL PORT THREADS``
 """
@@ -60,16 +65,34 @@ def problem(status: int, detail: str) -> Response:
 
 def create_floor(url: str) -> Flask:
     engine = make_engine(url)
+    postgres = engine.dialect.name == "postgresql"
+
+    def sql(statement: str) -> str:
+        # psycopg's placeholder is %s; the proposal is locked as the app locks it (on SQLite
+        # BEGIN IMMEDIATE has already taken the database's only write lock).
+        return statement.replace("?", "%s").replace("{lock}", "FOR UPDATE OF p") if postgres \
+            else statement.replace("{lock}", "")
+
+    pay_sql, token_sql, upsert_sql = sql(PAY_SQL), sql(TOKEN_SQL), sql(UPSERT_SQL)
+    coop_sql = sql("SELECT id, currency, public_pages FROM cooperatives WHERE slug = ?")
+    proposal_sql = sql("SELECT p.status, p.kind, p.electorate_size FROM proposals p JOIN cooperatives c "
+                       "ON c.id = p.coop_id WHERE p.id = ? AND c.slug = ? AND c.id = ? {lock}")
+    electorate_sql = sql("SELECT 1 FROM electorate_members WHERE proposal_id = ? AND member_id = ?")
+    history_sql = sql("INSERT INTO ballot_history (proposal_id, member_id, choice, approvals, cast_at) "
+                      "VALUES (?, ?, ?, NULL, ?)")
+    audit_sql = sql("INSERT INTO audit_events (coop_id, actor_id, action, object_type, object_id, at, details) "
+                    "VALUES (?, ?, 'ballot.cast', 'proposal', ?, ?, ?)")
+    count_sql = sql("SELECT count(*) FROM ballots WHERE proposal_id = ?")
     app = Flask(__name__)
 
     @app.get("/floor/coops/<slug>/pay")
     def pay(slug: str) -> Response:
         with engine.begin() as conn:
             raw = conn.connection.driver_connection
-            coop = raw.execute("SELECT id, currency, public_pages FROM cooperatives WHERE slug = ?", (slug,)).fetchone()
+            coop = raw.execute(coop_sql, (slug,)).fetchone()
             if coop is None or not coop[2]:
                 return problem(404, "no such co-op")
-            rows = raw.execute(PAY_SQL, (coop[0], coop[0])).fetchall()
+            rows = raw.execute(pay_sql, (coop[0], coop[0])).fetchall()
         lines = []
         for member_id, name, rate, hours, supplements, currency, annualised, effective, index, authority, pid in rows:
             supplements = json.loads(supplements) if isinstance(supplements, str) else supplements
@@ -93,33 +116,32 @@ def create_floor(url: str) -> Flask:
         if choice not in ("yes", "no", "abstain"):
             return problem(422, "choice")
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        stamp = now.isoformat(sep=" ")
+        # SQLite keeps times as the text SQLAlchemy writes; PostgreSQL as timestamps.
+        stamp = now if postgres else now.isoformat(sep=" ")
         with engine.begin() as conn:
             raw = conn.connection.driver_connection
-            found = raw.execute(TOKEN_SQL, (hashlib.sha256(token.encode()).hexdigest(),)).fetchone()
-            if found is None or found[2] is not None or (found[3] and found[3] <= stamp) or found[4] != "active":
+            found = raw.execute(token_sql, (hashlib.sha256(token.encode()).hexdigest(),)).fetchone()
+            if found is None or found[2] is not None or found[4] != "active":
+                return problem(401, "token")
+            expires = found[3] if found[3] is None or isinstance(found[3], dt.datetime) \
+                else dt.datetime.fromisoformat(found[3])
+            if expires is not None and expires <= now:
                 return problem(401, "token")
             member_id, scopes, coop_id = found[0], found[1].split(), found[5]
             if "vote" not in scopes:
                 return problem(403, "scope")
-            p = raw.execute("SELECT p.status, p.kind, p.electorate_size FROM proposals p JOIN cooperatives c "
-                            "ON c.id = p.coop_id WHERE p.id = ? AND c.slug = ? AND c.id = ?",
-                            (proposal_id, slug, coop_id)).fetchone()
+            p = raw.execute(proposal_sql, (proposal_id, slug, coop_id)).fetchone()
             if p is None:
                 return problem(404, "proposal")
             if p[0] != "voting" or p[1] == "election":
                 return problem(409, "status")
-            if raw.execute("SELECT 1 FROM electorate_members WHERE proposal_id = ? AND member_id = ?",
-                           (proposal_id, member_id)).fetchone() is None:
+            if raw.execute(electorate_sql, (proposal_id, member_id)).fetchone() is None:
                 return problem(403, "electorate")
-            row = raw.execute(UPSERT_SQL, (proposal_id, member_id, choice, stamp)).fetchone()
-            raw.execute("INSERT INTO ballot_history (proposal_id, member_id, choice, approvals, cast_at) "
-                        "VALUES (?, ?, ?, NULL, ?)", (proposal_id, member_id, choice, stamp))
-            raw.execute("INSERT INTO audit_events (coop_id, actor_id, action, object_type, object_id, at, details) "
-                        "VALUES (?, ?, 'ballot.cast', 'proposal', ?, ?, ?)",
-                        (coop_id, member_id, proposal_id, stamp, json.dumps({"choice": choice})))
-            cast = raw.execute("SELECT count(*) FROM ballots WHERE proposal_id = ?", (proposal_id,)).fetchone()[0]
-            if cast >= (p[2] or 0):
+            row = raw.execute(upsert_sql, (proposal_id, member_id, choice, stamp)).fetchone()
+            raw.execute(history_sql, (proposal_id, member_id, choice, stamp))
+            raw.execute(audit_sql, (coop_id, member_id, proposal_id, stamp, json.dumps({"choice": choice})))
+            # As in the app: only a first ballot (changes = 0) can complete the electorate.
+            if row[5] == 0 and raw.execute(count_sql, (proposal_id,)).fetchone()[0] >= (p[2] or 0):
                 raise RuntimeError("the benchmark must never complete the electorate (closing is not floored)")
         body = {"proposal_id": row[0], "member_id": row[1], "choice": row[2], "approvals": None,
                 "cast_at": dt.datetime.fromisoformat(str(row[4])).isoformat(timespec="seconds") + "Z",

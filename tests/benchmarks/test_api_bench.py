@@ -4,9 +4,11 @@ Not collected by default. Run:
 
     .venv/bin/pytest tests/benchmarks/test_api_bench.py -s -p no:cacheprovider
 
-Two servers, each its own process, both waitress with the same settings (`coop serve`'s
-defaults: 8 threads): the real app (`coop serve`, the whole stack: token check, services,
-ORM, marshmallow, the per-request commit) and the floor (``api_floor.py``: bare Flask routes
+On SQLite, and again on PostgreSQL when ``COOP_TEST_POSTGRES_URL`` is set (a fresh database
+is created on that server for the run, and dropped after). Two servers, each its own
+process, both waitress with the same settings (`coop serve`'s defaults: 8 threads): the
+real app (`coop serve`, the whole stack: token check, services, ORM, marshmallow, the
+per-request commit) and the floor (``api_floor.py``: bare Flask routes
 with hand-written SQL producing the same JSON). A load generator in a third process keeps
 ``CONNECTIONS`` keep-alive connections busy for ``SECONDS`` and counts 2xx answers; app and
 floor are measured in ``ROUNDS`` alternating rounds and the best of each is kept.
@@ -28,18 +30,22 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from coop.db import make_engine
 from coop.models import Member
 from coop.services import coops, tokens
 from coop.services.actor import Actor
-from tests.api.live import free_port, run_coop, seed_demo, serve
+from tests.api.live import coop_env, free_port, run_coop, seed_demo, serve
 from tests.factories import general_vote
+from tests.pgdb import throwaway_database
 
 pytestmark = pytest.mark.benchmark
 
@@ -51,6 +57,8 @@ ROUNDS = int(os.environ.get("COOP_BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("COOP_BENCH_CONNECTIONS", "8"))
 THREADS = 8
 PAID = 100
+POSTGRES_URL = os.environ.get("COOP_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
 def _worker(port: int, method: str, path: str, headers: dict[str, str], bodies: list[bytes],
@@ -122,10 +130,22 @@ def _get(port: int, path: str, headers: dict[str, str] | None = None, method: st
     return r.status, json.loads(data)
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def setup(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     workdir = tmp_path_factory.mktemp("api-bench")
-    env = seed_demo(workdir, COOP_API_TOKEN_LIMIT="100000000")
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            env = seed_demo(workdir, COOP_API_TOKEN_LIMIT="100000000")
+        else:
+            env = coop_env(workdir, COOP_API_TOKEN_LIMIT="100000000")
+            env["COOP_DATABASE_URL"] = stack.enter_context(throwaway_database(POSTGRES_URL, "coop_bench"))
+            run_coop(env, "db", "upgrade")
+            run_coop(env, "seed-demo")
+        yield _grow(env, request.param)
+
+
+def _grow(env: dict[str, str], backend: str) -> dict[str, Any]:
+    workdir = Path(env["COOP_INSTANCE_DIR"])
     # The demo pays 12 members; 88 more make a 100-row pay table.
     extra = PAID - 12
     (workdir / "m.csv").write_text("name,email\n" + "".join(
@@ -146,11 +166,13 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         secrets = [tokens.create_token(s, Actor.operator(), coop, v, ["read", "vote"])[1] for v in voters]
         proposal_id = p.id
     engine.dispose()
-    return {"env": env, "proposal_id": proposal_id, "secrets": secrets}
+    return {"env": env, "proposal_id": proposal_id, "secrets": secrets, "backend": backend}
 
 
 def test_api_throughput_against_the_floor(setup: dict[str, Any]) -> None:
     env, pid, secrets = setup["env"], setup["proposal_id"], setup["secrets"]
+    SENT_OK.clear()
+    load_before = os.getloadavg()[0]  # the machine's other work, before this run adds its own
     floor_port = free_port()
     floor = subprocess.Popen([sys.executable, str(HERE / "api_floor.py"), env["COOP_DATABASE_URL"],
                               str(floor_port), str(THREADS)], env={**env, "PYTHONPATH": str(HERE.parents[1])})
@@ -195,7 +217,8 @@ def test_api_throughput_against_the_floor(setup: dict[str, Any]) -> None:
             # Every acknowledged ballot (app and floor alike) is a committed history row.
             engine = make_engine(env["COOP_DATABASE_URL"])
             with engine.connect() as conn:
-                rows = conn.exec_driver_sql("SELECT count(*) FROM ballot_history WHERE proposal_id = ?", (pid,)).scalar()
+                rows = conn.execute(text("SELECT count(*) FROM ballot_history WHERE proposal_id = :pid"),
+                                    {"pid": pid}).scalar()
             engine.dispose()
             assert rows == 2 + sum(SENT_OK), (rows, SENT_OK)
     finally:
@@ -203,7 +226,8 @@ def test_api_throughput_against_the_floor(setup: dict[str, Any]) -> None:
         floor.wait(10)
 
     print(f"\n{CONNECTIONS} keep-alive connections, best of {ROUNDS} rounds of {SECONDS:.0f} s, "
-          f"waitress {THREADS} threads, SQLite, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+          f"waitress {THREADS} threads, {setup['backend']}, {os.cpu_count()} CPUs, "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} at the end")
     print(f"{'request':22} {'app req/s':>10} {'floor req/s':>12} {'ratio':>6} {'errors':>7}")
     for name, ((app_rps, app_err), (floor_rps, floor_err)) in figures.items():
         print(f"{name:22} {app_rps:10.0f} {floor_rps:12.0f} {app_rps / floor_rps:6.2f} {app_err + floor_err:7d}")

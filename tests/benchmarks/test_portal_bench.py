@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import statistics
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from coop.migrate import upgrade
 from coop.services import accounts, proposals
 from tests.conftest import BACKENDS, POSTGRES_URL
 from tests.factories import as_member, general_vote
+from tests.pgdb import throwaway_database
 from tests.portal import bulk
 
 pytestmark = pytest.mark.benchmark
@@ -56,17 +56,8 @@ def _database(backend: str, tmp: Path) -> tuple[str, Callable[[], None]]:
     if backend == "sqlite":
         return f"sqlite:///{tmp / 'bench.sqlite3'}", lambda: None
     assert POSTGRES_URL
-    name = f"coop_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}", drop
+    database = throwaway_database(POSTGRES_URL, "coop_bench")
+    return database.__enter__(), lambda: database.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

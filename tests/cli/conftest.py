@@ -25,12 +25,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import event, func, inspect, select, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from coop.cli import cli
 from coop.cli.base import Context
 from coop.db import Base, make_engine
+from tests.pgdb import throwaway_database
 
 POSTGRES_URL = os.environ.get("COOP_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -169,17 +170,11 @@ def reset_postgres(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def cli_postgres_url() -> str:
-    """A database next to the test database, created once."""
+def cli_postgres_url() -> Iterator[str]:
+    """A database next to the test database, created once per run and dropped after it."""
     assert POSTGRES_URL
-    url = make_url(POSTGRES_URL)
-    name = f"{url.database}_cli"
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    with throwaway_database(POSTGRES_URL, "coop_cli") as url:
+        yield url
 
 
 # -- fixtures ------------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ def acme(coop: Coop) -> Coop:
     return coop
 
 
-def _token(output: str) -> str:
-    match = re.search(r"^portal: /c/acme/accept/(\S+)$", output, re.MULTILINE)
+def _token(output: str, page: str = "accept") -> str:
+    match = re.search(rf"^portal: /c/acme/{page}/(\S+)$", output, re.MULTILINE)
     assert match, output
     assert f"token: {match.group(1)}" in output
     return match.group(1)
@@ -38,10 +38,10 @@ def test_an_invitation_prints_a_one_time_link_that_sets_the_password(acme: Coop,
 
 
 def test_a_reset_link_lasts_24_hours_and_replaces_the_previous_one(acme: Coop, session_for) -> None:  # type: ignore[no-untyped-def]
-    first = _token(acme.ok("accounts", "reset", "1").output)
+    first = _token(acme.ok("accounts", "reset", "1").output, "reset")
     out = acme.ok("accounts", "reset", "1").output
     assert "password reset for Ann Lee <ann@example.org>, valid for 24 hours" in out
-    second = _token(out)
+    second = _token(out, "reset")
     with session_for() as s:
         c = coops.get_by_slug(s, "acme")
         with pytest.raises(InvalidInput, match="already been used"):

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from coop.config import Settings
@@ -48,6 +48,7 @@ from coop.pay import Pay
 from coop.services import accounts, coops, ledger, members, pay
 from coop.services.actor import Actor
 from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.pgdb import throwaway_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,22 +154,6 @@ def _stop(server: Any, thread: threading.Thread) -> None:
     thread.join(timeout=5)
 
 
-@contextmanager
-def _throwaway_postgres() -> Iterator[str]:
-    """A database of its own on the test server, dropped afterwards (as ``committed_url``)."""
-    assert POSTGRES_URL
-    name = f"coop_e2e_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session", params=BACKENDS)
 def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     from webui import create_app
@@ -197,7 +182,7 @@ def _database(backend: str, base: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{base / 'coop.sqlite3'}"
         return
-    with _throwaway_postgres() as url:
+    with throwaway_database(POSTGRES_URL, "coop_e2e") as url:
         yield url
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from coop.db import utcnow
 from coop.governance.offices import Office
-from coop.models import BallotChange, Candidacy, Cooperative, Member
+from coop.models import BallotChange, Candidacy, Cooperative, LearningRecord, Member
 from coop.services import offices
 from coop.services.actor import Actor
 from tests.e2e.conftest import E2ECoop, LiveServer, login, main_text, proposal_id_of, shot
@@ -134,3 +134,41 @@ def test_members_stand_approve_candidates_and_the_results_show_approvals_and_the
     office = main_text(public)
     assert "Holders today: 1 of 2 seats, 1 vacant" in office
     assert "Ben" in office.split("Holders today")[1] and f"election #{eid}" in office
+
+
+def test_a_member_imports_learning_from_a_csv_file_and_the_hours_add_up_on_the_report(
+        live_server: LiveServer, make_coop: Any, page: Any, tmp_path: Any) -> None:
+    coop = make_coop({"ada": "25.00", "ben": "24.00"})
+    year = utcnow().year
+    ada = coop["ada"].email
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email,title,kind,hours,started_on,ended_on,status\n"
+                   f"{ada},Cost accounting,course,12.50,{year}-01-10,{year}-01-20,completed\n"
+                   f"{coop['ben'].email},Welding,course,3,{year}-02-01,{year}-02-02,completed\n", encoding="utf-8")
+    good = tmp_path / "learning.csv"
+    good.write_text("email,title,provider,kind,hours,started_on,ended_on,status\n"
+                    f"{ada},Cost accounting,Open College,course,12.50,{year}-01-10,{year}-01-20,completed\n"
+                    f"{ada},Reading group,,self-study,3.25,{year}-01-05,{year}-01-05,completed\n", encoding="utf-8")
+
+    login(page, coop, "ada")
+    page.goto(coop.path("me/learning"))
+    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.get_by_role("button", name="Import", exact=True).click()
+    refused = main_text(page)
+    assert "1 error(s) in the file; nothing was imported" in refused
+    assert "members import only their own records" in page.locator("#import-errors").inner_text()
+    with live_server.session() as s:
+        assert s.scalar(select(func.count()).select_from(LearningRecord)
+                        .where(LearningRecord.coop_id == coop.id)) == 0
+    shot(page, "offices-05-learning-import-refused")
+
+    page.get_by_label("CSV file").set_input_files(str(good))
+    page.get_by_role("button", name="Import", exact=True).click()
+    mine = main_text(page)
+    assert "Imported 2 learning record(s), 15.75 hours." in mine
+    assert f"15.75 hours completed in {year}" in mine and "Reading group" in mine
+
+    page.goto(coop.path("education"))
+    rows = " ".join(page.locator("#members").locator("xpath=following::table[1]").inner_text().split())
+    assert "Ada 15.75" in rows and "Ben 0.00" in rows, rows
+    shot(page, "offices-06-education-report")

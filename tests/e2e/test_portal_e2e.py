@@ -310,3 +310,31 @@ def test_the_login_pay_adjustment_and_vote_forms_work_from_the_keyboard(
         page.keyboard.press("Enter")
     assert "Your vote (yes) is recorded" in main_text(page)
     assert proposal_id_of(page) == pid
+
+
+# -- a phone's screen ------------------------------------------------------------------------
+
+def test_the_key_pages_fit_a_phone_screen_without_sideways_scrolling(
+        live_server: LiveServer, make_coop: Any, browser: Any) -> None:
+    """At 360 px wide the page itself never scrolls sideways; the wide salary table scrolls
+    inside its own labelled region instead."""
+    coop = make_coop(PAY_COOP)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 780})
+    try:
+        phone = context.new_page()
+        login(phone, coop, "lena")
+        overflowing = {}
+        for path in ("", "pay", "rules", "rules/pay.policy", "decisions", "verify", "dashboard",
+                     "proposals/new/pay", "proposals/new/rule", "members", "me", "me/tokens",
+                     f"pay/members/{coop['ben'].id}", "notifications"):
+            phone.goto(coop.path(path))
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            if width > 360:
+                overflowing[path] = width
+        assert overflowing == {}, overflowing
+        phone.goto(coop.path("pay"))
+        region = phone.get_by_role("region", name="Salary table")
+        assert region.evaluate("e => e.scrollWidth > e.clientWidth"), "the table should scroll in its region"
+        shot(phone, "12-salary-table-phone")
+    finally:
+        context.close()

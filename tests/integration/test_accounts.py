@@ -6,11 +6,11 @@ import datetime as dt
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, text, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from coop.db import make_engine, utcnow
@@ -21,6 +21,7 @@ from coop.models import AccountToken, AuditEvent
 from coop.services import accounts, members
 from coop.services.actor import Actor
 from tests.factories import as_member, make_coop, make_member
+from tests.pgdb import throwaway_database
 
 OPERATOR = Actor.operator()
 PASSWORD = "correct horse battery"
@@ -245,21 +246,14 @@ def test_only_the_secretary_or_operator_issues_tokens_and_never_for_departed_mem
 # -- concurrency, on PostgreSQL -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def committed_url() -> str:
+def committed_url() -> Iterator[str]:
     """A database of its own, migrated, for a test whose transactions must really commit."""
     base = os.environ.get("COOP_TEST_POSTGRES_URL")
     if not base:
         pytest.skip("set COOP_TEST_POSTGRES_URL to run")
-    url = make_url(base)
-    name = f"{url.database}_accounts"
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    target = url.set(database=name).render_as_string(hide_password=False)
-    upgrade(target)
-    return target
+    with throwaway_database(base, "coop_accounts") as target:
+        upgrade(target)
+        yield target
 
 
 @pytest.mark.postgres

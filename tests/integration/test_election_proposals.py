@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+import json
 
 import pytest
 from sqlalchemy import select
@@ -9,9 +10,10 @@ from sqlalchemy import select
 from coop.errors import Conflict, InvalidInput, NotFound, PolicyViolation
 from coop.ledger.canonical import decode
 from coop.models import BallotChange, Candidacy, LedgerEntry
-from coop.services import elections, ledger, offices, proposals
+from coop.services import elections, ledger, offices, proofs, proposals
 from tests.dbstate import assert_unchanged, snapshot
-from tests.factories import as_member, make_coop
+from tests.docsnippets import python_snippet, run_snippet
+from tests.factories import as_member, make_coop, set_founding_pay
 from tests.office_factories import (
     T0, affirmation, approve, call, close, found, open_vote, qualify, senior, stand,
 )
@@ -60,6 +62,42 @@ def test_a_tie_at_the_last_seat_is_broken_by_a_lot_anyone_can_recompute_from_the
     assert "broken by lot" in p.outcome_reason
     started = {t.member_id for t in offices.current_terms(db, coop.id, p.closed_at, office_key="council")}
     assert started == set(body["elected"])
+
+
+def test_the_docs_recompute_the_lot_from_the_ledger_record_and_catch_a_forged_key(db, coop, people):
+    """docs/offices.md tells readers to pipe `coop ledger show N` into a short program: it
+    must reproduce the recorded order of a real tie, and refuse a record whose key was forged."""
+    a, b, c = people[:3]
+    for m in people[3:]:
+        set_founding_pay(db, coop, m, "24.00")  # entries before the election: a root worth checking
+    p = call(db, coop, "council", people[0])
+    for m in (a, b, c):
+        stand(db, coop, p, m)
+    open_vote(db, coop, p, people[0])
+    for voter, approved in zip(people, [(a, b), (a, c), (b, c), ()]):
+        approve(db, coop, p, voter, *approved)
+    close(db, coop, p)
+    body = record(db, coop, p)
+    lot = body["election"]["lot"]
+    assert lot is not None and len(lot["tied"]) == 3
+    # The root the lot used is the ledger's root just before the decision was appended, as the
+    # docs say anyone can check with `coop ledger proof <index - 1> --size <index>`.
+    idx = p.decision_entry_index
+    assert idx >= 3
+    assert proofs.inclusion(db, coop, idx - 1, idx).root.hex() == lot["root"] == body["election"]["ledger_root"]
+
+    program = python_snippet("offices.md", "coop ledger show 17 | tail -n +3")
+    shown = json.dumps(body, indent=2, ensure_ascii=False)  # what `coop ledger show` prints after 2 lines
+    done = run_snippet(program, shown)
+    order = [t["member_id"] for t in lot["tied"]]
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"lot order recomputed: {order} recorded: {order}"
+    root = bytes.fromhex(lot["root"])
+    assert order == sorted(order, key=lambda m: hashlib.sha256(root + str(m).encode("ascii")).digest())
+
+    lot["tied"][0]["key"] = "0" * 64
+    forged = run_snippet(program, json.dumps(body))
+    assert forged.returncode != 0 and "a recorded key is wrong" in forged.stderr
 
 
 def test_a_tie_below_the_last_seat_draws_no_lot(db, coop, people):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -14,6 +13,7 @@ from sqlalchemy import inspect, text
 import coop.models  # noqa: F401
 from coop.db import Base, make_engine
 from coop.migrate import alembic_config, downgrade, upgrade
+from tests.pgdb import throwaway_database
 
 PG = os.environ.get("COOP_TEST_POSTGRES_URL")
 
@@ -29,17 +29,8 @@ def empty_url(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'mig.sqlite3'}"
         return
     # A throwaway database beside the test database, so the suite's schema is untouched.
-    name = f"coop_mig_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with throwaway_database(PG, "coop_mig") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _drift(url: str) -> list:

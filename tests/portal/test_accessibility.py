@@ -119,10 +119,14 @@ def key_pages(db, w) -> list[tuple[str, str, dict[str, str] | None]]:
         ("ada", "members", None), ("ada", "me", None), ("ada", "me/tokens", None), ("ada", "notifications", None),
         ("ada", "admin/members", None), ("ada", "admin/members/new", None), ("ada", "admin/import", None),
         ("ada", "admin/import", {"csv": "name,email\nX,\n", "step": "preview"}),
+        ("ada", "admin/settings", None), ("ada", "admin/settings", {"name": " "}),
+        ("ada", "me/tokens", {"name": "x", "scopes": "read", "expires_days": "never"}),
     ]
 
 
 def test_every_form_control_on_the_key_pages_has_a_label(db, w, portal):
+    w.ada.role = "admin"  # for the settings page
+    db.flush()
     pages = key_pages(db, w)
     problems = {}
     logged_in = False
@@ -156,6 +160,7 @@ def test_every_page_has_a_language_a_title_and_a_skip_link_to_the_main_content(d
         assert re.search(r"<title>[^<]*\S[^<]*</title>", html)
         assert parsed.links and parsed.links[0] == "#main" and "main" in parsed.ids
         assert re.search(r'<main id="main"', html)
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html  # responsive
 
 
 def test_errors_are_announced_and_linked_to_their_fields(db, w, portal):

@@ -183,3 +183,33 @@ def test_a_post_without_its_csrf_token_is_refused_with_400_and_changes_nothing(d
     assert_unchanged(db, before)
     # Still logged in: the refused logout did nothing either.
     assert client.get(w.url("dashboard")).status_code == 200
+
+
+def test_every_post_route_of_the_portal_refuses_a_request_without_its_csrf_token(db, w, portal, client, app):
+    """Every state-changing portal URL, read from the app's URL map so a form added later is
+    covered too: posted by a logged-in admin, with ids that exist, but without the token."""
+    from coop.services import proposals, tokens
+    from tests.factories import as_member
+
+    w.ada.role = "admin"
+    db.flush()
+    draft = proposals.draft_general(db, as_member(w.ada), w.coop, "A draft", "")
+    token, _ = tokens.create_token(db, as_member(w.ada), w.coop, w.ada, ["read"], name="t")
+    values = {"slug": w.coop.slug, "member_id": w.dan.id, "proposal_id": draft.id, "election_id": draft.id,
+              "token_id": token.id, "token": "some-token", "key": "treasurer", "verb": "suspend",
+              "step": "withdraw"}
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("portal.") and "POST" in r.methods]
+    assert {"portal.login", "portal.vote", "portal.new_pay", "portal.new_rule", "portal.import_csv",
+            "portal.member_status", "portal.settings", "portal.create_token"} <= {r.endpoint for r in rules}
+    adapter = app.url_map.bind("localhost")
+    portal.login(w.coop, w.ada)
+    before = snapshot(db)
+    refused = {}
+    for rule in rules:
+        url = adapter.build(rule.endpoint, {k: values[k] for k in rule.arguments}, method="POST")
+        response = client.post(url, data={"name": "Renamed", "title": "A motion", "choice": "yes",
+                                          "body": "x", "csv": "name,email\nZed,zed@example.org\n"})
+        refused[url] = (response.status_code, "security token did not match" in text_of(response))
+    assert {url: r for url, r in refused.items() if r != (400, True)} == {}
+    assert_unchanged(db, before)
+    assert client.get(w.url("dashboard")).status_code == 200  # the logout was refused as well

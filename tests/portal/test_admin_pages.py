@@ -81,6 +81,10 @@ def test_the_secretary_suspends_reinstates_and_departs_a_member(db, w, secretary
     db.refresh(w.dan)
     assert w.dan.status == "departed"
     assert "Dan Dewey is now departed" in text_of(secretary.get(page))
+    # Departure ends pay on the public record, with an entry that says why.
+    history = text_of(secretary.get(w.url(f"pay/members/{w.dan.id}")))
+    assert "departure" in history and "0.00" in history
+    assert "3 paid members" in text_of(secretary.get(w.url("pay")))
 
 
 def test_admitting_an_applicant_makes_them_active(db, w, secretary):
@@ -159,6 +163,23 @@ def test_csv_row_errors_are_listed_by_line_and_nothing_is_written(db, w, secreta
     lines = {int(line) for line, _, _ in rows if line.isdigit()}
     assert 3 in lines and 5 in lines, rows  # the missing email; Ben's email, already a member's
     assert "Import" not in text_of(response).split("Preview")[-1]  # no import button
+    assert_unchanged(db, before)
+
+
+def test_every_problem_of_a_row_is_listed_so_the_file_is_fixed_in_one_pass(db, w, secretary):
+    csv = ("name,email,role,status\n"
+           ",{ben},boss,departed\n"
+           "Gus Gold,gus@example.org,member,active\n").format(ben=w.ben.email)
+    page = w.url("admin/import")
+    before = snapshot(db)
+    response = secretary.post(page, {"csv": csv, "step": "preview"}, form_page=page)
+    assert response.status_code == 422
+    rows = re.findall(r"<tr><td>(\d+|whole file)</td><td>([^<]*)</td><td>([^<]*)</td></tr>",
+                      response.get_data(as_text=True))
+    assert [(line, column) for line, column, _ in rows] == [
+        ("2", "name"), ("2", "email"), ("2", "role"), ("2", "status")], rows
+    assert "already a member" in rows[1][2] and "got &#39;boss&#39;" in rows[2][2]
+    assert "2 error(s)" not in text_of(response) and "4 error(s)" in text_of(response)
     assert_unchanged(db, before)
 
 

@@ -149,6 +149,22 @@ def test_entrenching_an_ordinary_rule_needs_the_entrenched_threshold(db, w, port
     assert "This change needs the entrenched-rule threshold because" in body
 
 
+def test_a_new_ordinary_rule_that_sets_voting_parameters_needs_the_entrenched_threshold(db, w, portal):
+    """Thresholds can never be lowered by an ordinary vote, not even from a new rule."""
+    sneaky = portal.post(w.url("proposals/new/rule"), rule_form(
+        "workshop.hours", action="add", title="Workshop hours", text="The workshop opens at eight.",
+        parameters="voting.workshop.quorum = 1/3"), form_page=w.url("proposals/new/rule"))
+    body = text_of(sneaky)
+    assert sneaky.status_code == 200, body[body.find("Propose a rule change"):][:1500]
+    assert "This change needs the entrenched-rule threshold because it sets governance parameters " \
+           "(voting.workshop.quorum)" in body
+    plain = text_of(portal.post(w.url("proposals/new/rule"), rule_form(
+        "workshop.hours", action="add", title="Workshop hours", text="The workshop opens at eight."),
+        form_page=w.url("proposals/new/rule")))
+    assert "This change needs the ordinary rule-change threshold because it is an ordinary rule" in plain
+    assert "[added: The workshop opens at eight. ]" in plain or "[added: The workshop opens at eight.]" in plain
+
+
 def test_submitting_a_rule_change_drafts_it_and_its_page_shows_diff_and_threshold(db, w, portal):
     response = portal.post(w.url("proposals/new/rule"), rule_form(
         text="The highest total hourly pay is at most four times the lowest. No member is paid below the pay floor.",

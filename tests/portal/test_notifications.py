@@ -49,6 +49,8 @@ def test_opening_a_vote_notifies_the_electorate_in_the_portal_and_by_mail(db, w)
     n = db.scalars(select(Notification).where(Notification.member_id == w.dan.id)).one()
     assert n.title == "Vote open: Raise for Ben" and n.link == f"/c/{w.coop.slug}/proposals/{p.id}"
     assert f"open until {p.voting_closes_at:%Y-%m-%d %H:%M} UTC" in n.body
+    # The threshold in words a member reads without the rules beside them.
+    assert "It needs more than 1/2 of votes cast, with a quorum of 1/2 of the electorate." in n.body
     mail = db.scalars(select(OutboxMessage).where(OutboxMessage.member_id == w.dan.id)).one()
     assert mail.to_address == w.dan.email and mail.subject == f"[{w.coop.name}] Vote open: Raise for Ben"
 
@@ -56,6 +58,7 @@ def test_opening_a_vote_notifies_the_electorate_in_the_portal_and_by_mail(db, w)
 def test_the_close_and_the_pay_change_are_notified_to_those_concerned(db, w):
     decide_all(db, w, raise_for_ben(db, w))
     assert portal_kinds(db, w.ben) == ["pay_changed", "vote_closed"]  # the subject is told both
+    assert mail_to(db, w.ben) == ["pay_changed", "vote_closed"]  # and by mail, through the outbox
     assert portal_kinds(db, w.dan) == ["vote_closed", "vote_opened"]
     pay = db.scalars(select(Notification).where(Notification.member_id == w.ben.id,
                                                 Notification.kind == "pay_changed")).one()

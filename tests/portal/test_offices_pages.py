@@ -5,6 +5,7 @@ a constant number of queries per page whatever the size of the co-op."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from coop.db import utcnow
 from coop.governance.offices import add_months
 from coop.models import Ballot, BallotChange, Candidacy, LearningRecord
 from coop.pay import Pay, Supplement, SupplementReason
-from coop.services import education, elections, ledger, pay, proposals
+from coop.services import education, elections, ledger, offices, pay, proposals, recalls
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member, make_coop, make_member
 from tests.office_factories import approve, call, close, elect, found, open_vote, qualify, senior, stand
@@ -79,6 +80,25 @@ def test_offices_page_shows_requirements_holders_term_ends_vacancies_and_past_ho
     assert "Active membership for at least 6 months" in page and "At most 2 offices held at once" in page
 
 
+def test_after_a_recall_the_offices_page_shows_the_vacancy_and_the_recall_that_ended_the_term(db, coop, people, client):
+    ada, ben, cleo, dan = people
+    qualify(db, coop, ada, "accounting", 6)
+    elect(db, coop, "treasurer", [ada], people, at=now() - dt.timedelta(days=90))
+    [term] = offices.current_terms(db, coop.id, now(), office_key="treasurer")
+    r = recalls.draft_recall(db, as_member(ben), coop, term.id, body="The books are late.",
+                             now=now() - dt.timedelta(days=40))
+    proposals.open_deliberation(db, as_member(ben), coop, r.id, now=now() - dt.timedelta(days=40))
+    proposals.open_voting(db, as_member(ben), coop, r.id, now=r.deliberation_ends_at)
+    for m in (ben, cleo, dan):  # Ada is recused; the whole electorate has voted, so it closes
+        proposals.cast_ballot(db, as_member(m), coop, r.id, "yes", now=r.voting_opened_at)
+    assert (r.outcome, term.end_reason, term.ended_at) == ("passed", "recall", r.voting_opened_at)
+    page = text_of(client.get(url(coop, "offices")))
+    treasurer = page.split("Treasurer", 1)[1].split("Works council")[0]
+    assert "Holders today: 0 of 1 seat, 1 vacant" in treasurer and "Vacant" in treasurer
+    past = treasurer.split("Past holders (1)")[1]
+    assert "Ada Arendt" in past and f"recall #{r.id}" in past
+
+
 def test_offices_page_is_for_members_only_when_the_coop_keeps_its_pages_private(db, coop, client):
     coop.public_pages = False
     db.flush()
@@ -136,6 +156,22 @@ def test_standing_needs_the_pale_affirmed_and_records_the_affirmation(db, coop, 
     c = db.scalars(select(Candidacy).where(Candidacy.proposal_id == p.id)).one()
     assert (c.member_id, c.status, c.affirmed_pale_version) == (ada.id, "standing", version)
     assert "standing" in text_of(portal.get(url(coop, f"elections/{p.id}"))).split("Candidates")[1]
+
+
+def test_expert_opinions_of_members_qualified_for_the_office_are_shown_beside_the_candidates(db, coop, people, portal):
+    ada, ben, cleo, _ = people
+    qualify(db, coop, ada, "accounting", 6)
+    expert = qualify(db, coop, cleo, "accounting", 7)
+    p = call_now(db, coop, "treasurer", ben)
+    stand(db, coop, p, ada, at=now())
+    proposals.comment(db, as_member(cleo), coop, p.id, "The role needs IFRS; Ada knows it.", expert.id)
+    proposals.comment(db, as_member(ben), coop, p.id, "Who else will stand?")  # no expertise cited
+    portal.login(coop, ben)
+    page = text_of(portal.get(url(coop, f"elections/{p.id}")))
+    candidates, opinions = page.split("Candidates", 1)[1].split("Expert opinions", 1)
+    assert "Ada Arendt" in candidates
+    assert "Cleo Curie · accounting, EQF 7" in opinions and "The role needs IFRS; Ada knows it." in opinions
+    assert "Who else will stand?" not in page
 
 
 def test_a_nominee_accepts_or_declines_and_the_page_says_who_nominated_them(db, coop, people, portal):
@@ -300,6 +336,77 @@ def test_my_learning_adds_a_record_and_shows_hours_this_year_against_the_expecta
     assert f"{mine.expected} hours expected in {today.year}" in page
     assert "Double-entry bookkeeping Open College course 12.50" in page
     assert "accounting, EQF 5 not yet verified" in page
+
+
+def learning_csv(email: str, year: int, extra: str = "") -> str:
+    return ("email,title,provider,kind,hours,started_on,ended_on,status\n"
+            f"{email},Cost accounting,Open College,course,12.50,{year}-01-10,{year}-01-20,completed\n"
+            f"{email},Reading group,,self-study,3.25,{year}-01-05,{year}-01-05,completed\n"
+            f"{email},Lathe safety,Makerspace,workshop,6,{year}-12-01,,planned\n" + extra)
+
+
+def test_a_member_imports_a_csv_on_my_learning_and_the_hours_add_up_on_the_report(db, coop, people, portal):
+    ada, ben = people[:2]
+    portal.login(coop, ada)
+    year = now().year
+    before = {m.member_id: m.completed for m in education.report(db, coop, year).members}
+    upload = (io.BytesIO(("\ufeff" + learning_csv(ada.email, year)).encode("utf-8")), "learning.csv")
+    response = portal.post(url(coop, "me/learning/import"), {"file": upload}, form_page=url(coop, "me/learning"))
+    assert response.status_code == 302
+    added = db.scalars(select(LearningRecord).where(LearningRecord.member_id == ada.id)).all()
+    assert sorted(r.hours for r in added) == [Decimal("3.25"), Decimal("6.00"), Decimal("12.50")]
+    after = {m.member_id: m for m in education.report(db, coop, year).members}
+    assert after[ada.id].completed - before[ada.id] == Decimal("15.75")  # the planned course does not count
+    assert after[ben.id].completed == before[ben.id]
+    page = text_of(portal.get(url(coop, "me/learning")))
+    assert "Imported 3 learning record(s), 21.75 hours." in page
+    assert f"15.75 hours completed in {year}" in page
+    report = text_of(portal.get(url(coop, "education")))
+    assert "Ada Arendt 15.75" in report
+
+
+@pytest.mark.parametrize("extra, line, column, problem", [
+    ("{me},Welding,TWI,course,2.505,{y}-02-01,{y}-02-02,completed\n", 5, "hours", "at most two decimal places"),
+    ("{other},Welding,TWI,course,2,{y}-02-01,{y}-02-02,completed\n", 5, "email", "only their own records"),
+    ("nobody@example.org,Welding,TWI,course,2,{y}-02-01,{y}-02-02,completed\n", 5, "email", "no member"),
+])
+def test_a_refused_csv_row_on_my_learning_names_the_line_and_writes_nothing(db, coop, people, portal,
+                                                                          extra, line, column, problem):
+    ada, ben = people[:2]
+    portal.login(coop, ada)
+    year = now().year
+    text = learning_csv(ada.email, year, extra.format(me=ada.email, other=ben.email, y=year))
+    before = snapshot(db)
+    response = portal.post(url(coop, "me/learning/import"), {"csv": text}, form_page=url(coop, "me/learning"))
+    assert response.status_code == 422
+    body = text_of(response)
+    assert "1 error(s) in the file; nothing was imported" in body
+    assert re.search(rf"{line} {column} [^|]*{problem}", body), body
+    assert "Cost accounting,Open College" in response.get_data(as_text=True)  # the text is kept to fix
+    assert_unchanged(db, before)
+
+
+def test_my_learning_with_its_import_form_labels_every_control_even_after_a_refusal(db, coop, people, portal):
+    from tests.portal.test_accessibility import unlabelled
+
+    portal.login(coop, people[0])
+    page = portal.get(url(coop, "me/learning")).get_data(as_text=True)
+    assert 'id="f-file"' in page and 'id="f-csv"' in page and unlabelled(page) == []
+    refused = portal.post(url(coop, "me/learning/import"), {"csv": "email,title\n"}, form_page=url(coop, "me/learning"))
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'href="#f-csv"' in html and unlabelled(html) == []
+
+
+def test_a_learning_csv_that_is_not_utf8_or_has_no_rows_is_refused_and_writes_nothing(db, coop, people, portal):
+    portal.login(coop, people[0])
+    before = snapshot(db)
+    latin1 = (io.BytesIO("email,title\nada,Caf\u00e9\n".encode("latin-1")), "learning.csv")
+    response = portal.post(url(coop, "me/learning/import"), {"file": latin1}, form_page=url(coop, "me/learning"))
+    assert response.status_code == 422 and "learning.csv is not UTF-8 text" in text_of(response)
+    response = portal.post(url(coop, "me/learning/import"), {"csv": "email,title,kind,hours,started_on,status\n"},
+                           form_page=url(coop, "me/learning"))
+    assert response.status_code == 422 and "the file has no records" in text_of(response)
+    assert_unchanged(db, before)
 
 
 @pytest.mark.parametrize("field,value,message", [

@@ -50,7 +50,7 @@ def test_the_dashboard_lists_votes_awaiting_me_with_deadlines_deliberations_deci
     assert f"#{voted.id} Voted motion — your vote: no" in body
     assert f"#{talking.id} Talking motion" in body.split("Under deliberation")[1]
     # My pay, after the raise the members voted.
-    assert "21.50 EUR an hour" in body.split("Your pay")[1] or "21.50" in body.split("Your pay")[1]
+    assert "21.50 EUR an hour, 37.50 hours a week: 41,925.00 EUR a year" in body.split("Your pay")[1]
     assert f"#{decided.id} Raise for Ben" in body.split("Recent decisions")[1]
 
 
@@ -217,3 +217,17 @@ def test_the_proposals_list_filters_by_status(db, w, portal):
     assert "Open motion" in voting and "Closed motion" not in voting
     every = text_of(portal.get(w.url("proposals")))
     assert "Open motion" in every and "Closed motion" in every
+
+
+def test_a_vote_cannot_be_changed_after_the_close_and_the_page_offers_no_ballot(db, w, portal):
+    p = decide_all(db, w, motion(db, w), {"ben": "no"})
+    assert p.status == "closed"
+    portal.login(w.coop, w.ben)
+    page = w.url(f"proposals/{p.id}")
+    html = portal.get(page).get_data(as_text=True)
+    assert "form" in html and f'action="{page}/vote"' not in html
+    before = snapshot(db)
+    late = portal.post(page + "/vote", {"choice": "yes"}, form_page=page)
+    assert late.status_code == 409 and "There is a problem voting on this proposal has closed" in text_of(late)
+    assert_unchanged(db, before)
+    assert "Your vote was no" in text_of(portal.get(page))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from coop.services import checkpoints, coops
 from tests.factories import OPERATOR
@@ -42,6 +43,28 @@ def test_the_salary_table_shows_every_members_pay_and_the_decision_behind_it(db,
     assert "18.00" in dan and "founding" in dan and "37.50" in dan
     # 18.00 × 37.5 × 52 a year.
     assert "35,100.00" in dan
+
+
+def test_the_salary_table_shows_each_supplement_with_its_reason_and_the_total(db, w, client):
+    from decimal import Decimal
+
+    from coop.pay import Supplement, SupplementReason
+    from coop.services import proposals
+    from tests.factories import as_member
+    from tests.portal.world import decide_all, pay_change
+
+    p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "First aider", "", w.ben, pay_change(
+        "20.00", reason="responsibility",
+        supplements=[Supplement("first aid", Decimal("0.75"), SupplementReason.RESPONSIBILITY),
+                     Supplement("night shifts", Decimal("1.50"), SupplementReason.HOURS)]))
+    assert decide_all(db, w, p).outcome == "passed", p.outcome_reason
+    body = text_of(client.get(w.url("pay")))
+    ben = body.split("Ben Brecht")[-1].split("Cleo Curie")[0]
+    assert "first aid: +0.75/h (responsibility)" in ben and "night shifts: +1.50/h (hours)" in ben
+    # Total per hour 20.00 + 0.75 + 1.50, and a year at 37.5 h for 52 weeks.
+    assert "22.25" in ben and "43,387.50" in ben and f"#{p.id} First aider" in ben
+    history = text_of(client.get(w.url(f"pay/members/{w.ben.id}")))
+    assert "first aid: +0.75/h (responsibility)" in history
 
 
 def test_the_salary_page_has_an_svg_chart_with_a_text_alternative_and_the_ratio(db, w, client):
@@ -93,6 +116,35 @@ def test_rules_list_every_rule_in_force_and_a_rule_shows_versions_diff_and_the_v
     assert re.search(r"<del>(<span[^>]*>[^<]*</span>)?three", html) and re.search(r"<ins>(<span[^>]*>[^<]*</span>)?four", html)
     params = body.split("Parameters")[1]
     assert "pay.max_ratio 3 4" in params
+
+
+def test_every_past_version_of_a_rule_is_shown_with_its_own_diff_and_vote(db, w, client):
+    from coop.services import proposals
+    from tests.factories import as_member
+    from tests.portal.world import decide_all
+
+    second = passed_rule_change(db, w)  # three → four times
+    third = proposals.draft_rule_change(db, as_member(w.cleo), w.coop, "Five times", "", {
+        "action": "amend", "rule_key": "pay.policy", "title": None,
+        "text": "The highest total hourly pay is at most five times the lowest. No member is paid "
+                "below the pay floor.",
+        "parameters": {"pay.max_ratio": "5", "pay.floor": "0.00", "pay.weeks_per_year": "52"},
+        "entrenched": None})
+    assert decide_all(db, w, third, {"dan": "no"}).outcome == "passed", third.outcome_reason
+    rejected = proposals.draft_rule_change(db, as_member(w.dan), w.coop, "Six times", "", {
+        "action": "amend", "rule_key": "pay.policy", "title": None, "text": "At most six times.",
+        "parameters": None, "entrenched": None})
+    assert decide_all(db, w, rejected, {"ada": "no", "ben": "no"}).outcome == "failed"
+    html = client.get(w.url("rules/pay.policy")).get_data(as_text=True)
+    sections = dict(re.findall(r'<h2 id="v(\d+)">(.*?)</section>', html, re.S))
+    assert sorted(sections) == ["1", "2", "3"]  # the failed vote made no version
+    v3, v2, v1 = sections["3"], sections["2"], sections["1"]
+    assert "(in force)" in v3 and f"proposal #{third.id}" in v3 and "3 yes, 1 no, 0 abstain" in v3
+    assert re.search(r"<del>(<span[^>]*>[^<]*</span>)?four", v3) and re.search(r"<ins>(<span[^>]*>[^<]*</span>)?five", v3)
+    assert "What changed from version 2" in v3
+    assert f"proposal #{second.id}" in v2 and "What changed from version 1" in v2
+    assert re.search(r"<del>(<span[^>]*>[^<]*</span>)?three", v2) and re.search(r"<ins>(<span[^>]*>[^<]*</span>)?four", v2)
+    assert "five" not in v2 and "Part of the founding rules" in v1 and "<del" not in v1
 
 
 def test_an_unknown_rule_is_a_404_page_not_a_stack_trace(w, client):
@@ -148,15 +200,49 @@ def test_a_member_can_have_the_ledger_recomputed_but_a_visitor_cannot(db, w, cli
     assert "The ledger verifies" in text_of(response)
 
 
-@pytest.mark.parametrize("path", ["", "pay", "rules", "rules/pay.policy", "decisions", "verify"])
+def test_the_verify_button_names_a_pay_record_edited_behind_the_applications_back(db, w, portal, keys):
+    from sqlalchemy import text
+
+    from coop.models import PayRecord
+
+    passed_raise(db, w)
+    checkpoints.sign(db, keys, w.coop)
+    record = db.scalars(select(PayRecord).where(PayRecord.member_id == w.ben.id)
+                        .order_by(PayRecord.entry_index.desc())).first()
+    # An attacker with a database prompt: drops the append-only trigger and edits the row
+    # (all inside this test's transaction, rolled back at the end).
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("DROP TRIGGER IF EXISTS pay_records_append_only ON pay_records"))
+    else:
+        db.execute(text("DROP TRIGGER IF EXISTS pay_records_no_update"))
+    db.execute(text("UPDATE pay_records SET hourly_rate = '99.00' WHERE id = :id"), {"id": record.id})
+    db.flush()
+    portal.login(w.coop, w.ben)
+    body = text_of(portal.post(w.url("verify"), form_page=w.url("verify")))
+    assert "The ledger does NOT verify" in body and "The ledger verifies" not in body
+    assert f"entry {record.entry_index}" in body
+
+
+@pytest.mark.parametrize("path", ["", "pay", "pay/members/{ben}", "rules", "rules/pay.policy", "decisions",
+                                  "proposals/{closed}", "verify", "verify/auditors"])
 def test_a_coop_can_keep_its_pages_for_members(db, w, client, portal, path):
+    closed = passed_raise(db, w)
+    url = w.url(path.format(ben=w.ben.id, closed=closed.id))
+    assert client.get(url).status_code == 200  # public by default
     coops.update_settings(db, OPERATOR, w.coop, public_pages=False)
     db.flush()
-    response = client.get(w.url(path))
+    response = client.get(url)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert "Ben Brecht" not in response.get_data(as_text=True)
+    login_page = text_of(client.get(response.headers["Location"]))
+    assert "Riverside Test Co-op shows its pages to its members only: log in." in login_page
+    assert "Raise for Ben" not in login_page
     portal.login(w.coop, w.ben)
-    assert client.get(w.url(path)).status_code == 200
+    assert client.get(url).status_code == 200
+    # Suspended while logged in: a visitor again.
+    w.ben.status = "suspended"
+    db.flush()
+    assert client.get(url).status_code == 302
 
 
 def test_private_pay_history_is_refused_to_visitors(db, w, client):

@@ -143,6 +143,7 @@ PAGES = [
 def test_a_page_issues_the_same_number_of_queries_for_12_members_and_for_2000(db, coops, logged_in, page):
     _, small, big = coops
     counts = [count(db, logged_in[name], s, pages(s)[page]) for name, s in (("small", small), ("big", big))]
+    print(f"queries: {page}: {counts[0]} / {counts[1]}")  # shown with -s, for the record
     assert counts[0] == counts[1], f"{page}: {counts[0]} queries for the small co-op, {counts[1]} for the big one"
 
 

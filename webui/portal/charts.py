@@ -114,7 +114,10 @@ def _svg(table: list[Bin], peak: int, start: int, width: int, marks: list[int],
         series = [("before", b.before)] + ([("after", b.after)] if compare else [])
         for j, (which, value) in enumerate(series):
             h = plot_h * (value or 0) // peak
-            css = "bar" if which == "before" else "bar-after"
+            # "after" bars are hatched, not only a second colour, so the two series differ for
+            # readers who cannot tell the colours apart. No CSS fill on that class: a stylesheet
+            # fill would override the pattern given as the attribute.
+            css = "bar" if which == "before" else "bar-hatched"
             fill = f' fill="url(#{chart_id}-hatch)"' if which == "after" else ""
             label = f"{b.lo}–{b.hi} {currency}/h: {value} member(s)" + (f" {which}" if compare else "")
             out.append(f'<rect x="{x0 + j * bar_w}" y="{TOP + plot_h - h}" width="{bar_w}" '
@@ -127,6 +130,11 @@ def _svg(table: list[Bin], peak: int, start: int, width: int, marks: list[int],
     for value, marker in zip(marks, markers):
         x = LEFT + plot_w * (value - start) // span
         out.append(f'<line x1="{x}" y1="{TOP}" x2="{x}" y2="{TOP + plot_h}" class="marker"/>')
-        out.append(f'<text x="{x + 3}" y="{TOP + 12}" class="marker-label">{escape(marker.label)}</text>')
+        # A label that would run past the right edge is written leftwards from its line.
+        if x + 7 * len(marker.label) > WIDTH:
+            out.append(f'<text x="{x - 3}" y="{TOP + 12}" class="marker-label" text-anchor="end">'
+                       f'{escape(marker.label)}</text>')
+        else:
+            out.append(f'<text x="{x + 3}" y="{TOP + 12}" class="marker-label">{escape(marker.label)}</text>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -14,7 +14,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-_TOKENS = re.compile(r"\s+|[^\s]+")
+#: Spaces, words, and each punctuation mark on its own: "pay" → "pay, hours" then reads as
+#: ", hours" added rather than the whole word replaced.
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
 def text_diff(old: str, new: str) -> Markup:

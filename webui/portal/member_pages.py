@@ -10,7 +10,7 @@ from flask_login import login_user
 
 from coop.errors import CoopError, InvalidInput
 from coop.models import NotificationKind
-from coop.services import accounts, dashboard, notifications, tokens
+from coop.services import accounts, dashboard, notifications, qualification_pages, tokens
 from coop.services.actor import SCOPES
 from webui.portal.auth import PortalUser
 from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, refused, render, text
@@ -22,12 +22,15 @@ def directory() -> Any:
     return render("portal/directory.html", people=dashboard.people(db(), coop().id))
 
 
-def _profile(status: int = 200, errors: dict[str, str] | None = None) -> Any:
+def _profile(status: int = 200, errors: dict[str, str] | None = None,
+             form: dict[str, str] | None = None) -> Any:
     member = me()
     assert member is not None
     return render("portal/profile.html", status, member=member, errors=errors or {},
                   prefs=notifications.preferences(db(), member.id),
-                  kinds=notifications.KIND_LABELS)
+                  kinds=notifications.KIND_LABELS, form=form or {},
+                  qualifications=qualification_pages.of_member(db(), coop().id, member.id),
+                  levels=qualification_pages.EQF_LEVELS)
 
 
 @bp.route("/me")

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -143,6 +143,9 @@ def register_error_pages(app: Any) -> None:
 
     @bp.errorhandler(Unauthenticated)
     def _unauthenticated(exc: Unauthenticated) -> Response:
+        # Said on the login page, so a visitor knows why they are there (e.g. the co-op
+        # keeps its pages for members).
+        flash(exc.message[:1].upper() + exc.message[1:] + ".")
         return to_login()
 
     @bp.errorhandler(NotFound)

@@ -1,4 +1,4 @@
-"""`coop members`: adding, importing, listing members; status changes; qualifications."""
+"""`coop members`: adding, importing (with founding pay), listing, status changes, qualifications."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from coop.cli.base import (Context, cli, coop_option, fail, handle_errors, pass_
 from coop.cli.table import echo_table
 from coop.errors import NotFound
 from coop.models import MemberStatus, Qualification, Role
+from coop.services import member_import, membership
 from coop.services import members as member_service
-from coop.services import membership
 from coop.services.actor import Actor
 
 OPERATOR = Actor.operator()
@@ -46,22 +46,30 @@ def add(ctx: Context, coop_slug: str | None, name: str, email: str, role: str, s
 @members.command("import")
 @click.argument("csv_file", metavar="CSV", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @coop_option
+@click.option("--dry-run", is_flag=True, help="check the file and say what importing would do; write nothing")
 @pass_ctx
 @handle_errors
-def import_(ctx: Context, csv_file: Path, coop_slug: str | None) -> None:
-    """Import members from a CSV file with columns name, email and optionally role, status
-    (default active). All or nothing: one bad row and nothing is imported."""
+def import_(ctx: Context, csv_file: Path, coop_slug: str | None, dry_run: bool) -> None:
+    """Import members, and the founding pay of those with an hourly rate, from a CSV file
+    with columns name, email and optionally role, status (default active), hourly_rate,
+    weekly_hours, supplements, effective_date. All or nothing: every problem of every row
+    is listed, and one bad row means nothing is imported."""
     text = read_csv_text(csv_file)
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         try:
-            added = member_service.import_members(session, OPERATOR, coop, text)
+            result = member_import.import_csv(session, OPERATOR, coop, text, dry_run=dry_run)
+            errors = result.errors
         except member_service.ImportRejected as exc:
-            for error in exc.errors:
+            errors = exc.errors
+        if errors:
+            for error in errors:
                 click.echo(f"{csv_file.name}: {error}", err=True)
-            fail(f"{len(exc.errors)} error(s) in {csv_file.name}; nothing was imported")
+            fail(f"{len(errors)} error(s) in {csv_file.name}; nothing was imported")
             return
-        click.echo(f"imported {len(added)} member(s) into {coop.slug}")
+        verb = "would import" if dry_run else "imported"
+        click.echo(f"{verb} {result.members} member(s) and {result.paid} founding pay record(s) "
+                   f"into {coop.slug}")
 
 
 def _qualifications(ms: list) -> dict[int, str]:  # type: ignore[type-arg]

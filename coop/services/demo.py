@@ -20,7 +20,7 @@ from coop.errors import PolicyViolation
 from coop.ledger.keys import KeyStore
 from coop.models import Cooperative, Member, Proposal, Qualification, RuleVersion
 from coop.pay import Pay, Supplement, SupplementReason, check_policy
-from coop.services import accounts, audit, coops, ledger, members, pay, proposals
+from coop.services import accounts, audit, coops, ledger, members, notifications, pay, proposals
 from coop.services.actor import Actor
 from coop.services.demo_data import (
     FOUNDED_DAYS_AGO, NAME, PASSWORD, PEOPLE, SECRETARY_VERIFIER, STORIES, VERIFIER, Person, Story,
@@ -55,6 +55,7 @@ def seed_demo(session: Session, keys: KeyStore, slug: str = "demo", now: dt.date
     # Offices and elections come last: the office rules are founded after the stories' rule
     # changes were adopted, and the elections' decisions follow theirs in the ledger.
     held = seed_offices(session, coop, {m.email: m for m in people.values()}, now)
+    notifications.settle_history(session, coop)
     head = ledger.lock_head(session, coop.id)
     return Seeded(coop=coop, members=len(people), proposals=len(STORIES) + held.elections,
                   open_votes=sum(not s.close for s in STORIES) + held.open_elections,

@@ -7,7 +7,8 @@ hourly rate gets a founding pay record).
 
 A preview runs the very same import inside a savepoint and rolls it back, so what the
 secretary is shown (rows accepted, or every row-level error) is exactly what the real
-import will do, with no second set of checks to drift out of step.
+import will do, with no second set of checks to drift out of step. Every row is checked,
+member and pay columns together, before anything is written.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from coop.errors import InvalidInput, PolicyViolation
-from coop.models import Cooperative
+from coop.models import Cooperative, MemberStatus
 from coop.services import members, pay_import
 from coop.services.actor import Actor
 from coop.services.members import ImportRejected, RowError
@@ -40,6 +41,10 @@ class ImportResult:
         return not self.errors
 
 
+def _has_pay(row: dict[str, str]) -> bool:
+    return bool(row.get("hourly_rate") or row.get("weekly_hours") or row.get("supplements"))
+
+
 def _pay_csv(rows: list[dict[str, str]]) -> tuple[str, dict[int, int]]:
     """The rows that carry pay, as the pay import reads them, and its line → our line."""
     out = io.StringIO()
@@ -47,14 +52,35 @@ def _pay_csv(rows: list[dict[str, str]]) -> tuple[str, dict[int, int]]:
     writer.writeheader()
     lines: dict[int, int] = {1: 1}
     for n, row in enumerate(rows, start=2):
-        if row.get("hourly_rate") or row.get("weekly_hours") or row.get("supplements"):
+        if _has_pay(row):
             writer.writerow({c: row.get(c, "") for c in PAY_COLUMNS})
             lines[len(lines) + 1] = n
     return out.getvalue(), lines
 
 
+def _row_errors(session: Session, coop: Cooperative, rows: list[dict[str, str]]) -> list[RowError]:
+    """Every problem of every row, member and pay columns alike, by line and then in the
+    file's column order: one preview shows all there is to fix. The pay columns are checked
+    by the pay import's own parser, which needs no member, so they are checked even on rows
+    whose member columns are wrong."""
+    errors = members.import_row_errors(session, coop, rows)
+    for line, row in enumerate(rows, start=2):
+        if not _has_pay(row):
+            continue
+        pay_import.parse_pay(row, line, errors)
+        if (row.get("status") or "") == MemberStatus.APPLICANT.value:
+            errors.append(RowError(line, "status", "founding pay is for active members: make the "
+                                   "row active or leave its pay columns empty"))
+    columns = list(rows[0]) if rows else []
+    return sorted(errors, key=lambda e: (e.row, columns.index(e.field) if e.field in columns
+                                         else len(columns)))
+
+
 def _run(session: Session, actor: Actor, coop: Cooperative, text: str,
          rows: list[dict[str, str]]) -> ImportResult:
+    errors = _row_errors(session, coop, rows)
+    if errors:
+        raise ImportRejected(errors)
     added = members.import_members(session, actor, coop, text)
     pay_text, lines = _pay_csv(rows)
     paid = 0

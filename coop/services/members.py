@@ -238,7 +238,8 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.row}, {self.field}: {self.message}"
+        where = f"line {self.row}" if self.row else "whole file"  # row 0: the table as a whole
+        return f"{where}, {self.field}: {self.message}"
 
 
 class ImportRejected(InvalidInput):
@@ -260,13 +261,13 @@ def parse_members_csv(text: str) -> list[dict[str, str]]:
     return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
 
 
-def import_members(session: Session, actor: Actor, coop: Cooperative, text: str) -> list[Member]:
-    """All or nothing: every row is checked first; on any error nothing is written."""
-    actor.require_secretary(coop.id)
-    rows = parse_members_csv(text)
+def import_row_errors(session: Session, coop: Cooperative, rows: list[dict[str, str]]) -> list[RowError]:
+    """Every problem in the member columns of every row (``rows`` as ``parse_members_csv``
+    returns them; line 2 is the first), in line then column order."""
     errors: list[RowError] = []
     seen: set[str] = set()
     existing = set(session.scalars(select(Member.email).where(Member.coop_id == coop.id)))
+    order = ("name", "email", "role", "status")
     for n, row in enumerate(rows, start=2):
         role = row.get("role") or Role.MEMBER.value
         status = row.get("status") or MemberStatus.ACTIVE.value
@@ -275,9 +276,16 @@ def import_members(session: Session, actor: Actor, coop: Cooperative, text: str)
         if not any(e.field == "email" for e in found) and (email in seen or email in existing):
             found.append(InvalidInput(f"'{email}' appears twice or is already a member", field="email"))
         seen.add(email)
-        order = ("name", "email", "role", "status")
         found.sort(key=lambda e: order.index(e.field) if e.field in order else len(order))
         errors.extend(RowError(n, e.field or "row", e.message) for e in found)
+    return errors
+
+
+def import_members(session: Session, actor: Actor, coop: Cooperative, text: str) -> list[Member]:
+    """All or nothing: every row is checked first; on any error nothing is written."""
+    actor.require_secretary(coop.id)
+    rows = parse_members_csv(text)
+    errors = import_row_errors(session, coop, rows)
     if errors:
         raise ImportRejected(errors)
     added = []

@@ -172,20 +172,22 @@ def _on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any
         return
     p = session.get(Proposal, payload["proposal_id"])
     assert p is not None
+    # Dated by the proposal's own clock, the ``now`` the service acted at: the same instant
+    # in daily use, and the right one when a history is replayed (the demo's past votes).
     if event == "proposal.opened":
         assert p.voting_closes_at is not None
         notify(session, coop, K.VOTE_OPENED.value, _electorate(p.id),
                f"Vote open: {p.title}",
                f"Voting on proposal #{p.id} is open until {p.voting_closes_at:%Y-%m-%d %H:%M} UTC. "
                f"It needs {_threshold_words(p.threshold)}, with a quorum of {p.quorum} of the electorate.",
-               _link(coop, p), p.id)
+               _link(coop, p), p.id, now=p.voting_opened_at)
     else:
         involved = [i for i in (p.author_id, p.subject_member_id) if i is not None]
         notify(session, coop, K.VOTE_CLOSED.value, or_(_electorate(p.id), Member.id.in_(involved)),
                f"Vote {p.outcome}: {p.title}",
                f"Proposal #{p.id} {p.outcome}: yes {p.yes_count}, no {p.no_count}, abstain "
                f"{p.abstain_count}. {p.outcome_reason or ''}".strip(),
-               _link(coop, p), p.id)
+               _link(coop, p), p.id, now=p.closed_at)
 
 
 def _pay_changed(session: Session, coop: Cooperative, payload: dict[str, Any]) -> None:
@@ -199,10 +201,31 @@ def _pay_changed(session: Session, coop: Cooperative, payload: dict[str, Any]) -
            f"{why}: from {record.effective_date} your hourly rate is {record.hourly_rate} "
            f"{record.currency} for {record.weekly_hours} hours a week, {record.annualised} "
            f"{record.currency} a year.",
-           f"/c/{coop.slug}/pay/members/{record.member_id}", proposal.id if proposal else None)
+           f"/c/{coop.slug}/pay/members/{record.member_id}", proposal.id if proposal else None,
+           now=proposal.closed_at if proposal is not None else None)
 
 
 events.subscribe(_on_event)
+
+
+def settle_history(session: Session, coop: Cooperative) -> None:
+    """For a co-op whose past was replayed rather than lived (the demo): its mail went out
+    when it was written and its members have read their notices, except those of votes still
+    open. Without this, a months-old "vote open" would sit in the outbox for a closed vote."""
+    open_votes = list(session.scalars(select(Proposal).where(
+        Proposal.coop_id == coop.id, Proposal.status == ProposalStatus.VOTING.value)))
+    open_ids = [p.id for p in open_votes]
+    open_links = [_link(coop, p) for p in open_votes]  # mail has no proposal column; its link says
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.coop_id == coop.id, OutboxMessage.sent_at.is_(None),
+               OutboxMessage.link.not_in(open_links))
+        .values(sent_at=OutboxMessage.created_at, attempts=1))
+    session.execute(
+        update(Notification)
+        .where(Notification.coop_id == coop.id, Notification.read_at.is_(None),
+               or_(Notification.proposal_id.is_(None), Notification.proposal_id.not_in(open_ids)))
+        .values(read_at=Notification.created_at))
 
 
 # -- votes closing soon (scheduled) --------------------------------------------------------

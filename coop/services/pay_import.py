@@ -77,6 +77,23 @@ def _date(text: str, line: int, errors: list[RowError]) -> dt.date | None:
     return day
 
 
+def parse_pay(row: dict[str, str], line: int, errors: list[RowError]) -> tuple[Pay, dt.date] | None:
+    """The pay and effective date a row gives, or None with every problem of its pay
+    columns appended to ``errors``. Needs no member, so a combined member-and-pay import
+    can check these columns before the members exist."""
+    rate = _decimal(row.get("hourly_rate", ""), "hourly_rate", line, errors)
+    hours = _decimal(row.get("weekly_hours", ""), "weekly_hours", line, errors)
+    supplements = _supplements(row.get("supplements", ""), line, errors)
+    effective = _date(row.get("effective_date", ""), line, errors)
+    if rate is None or hours is None or supplements is None or effective is None:
+        return None
+    try:
+        return Pay(rate, hours, supplements), effective
+    except ValueError as exc:
+        errors.append(RowError(line, "weekly_hours", str(exc)))
+        return None
+
+
 def import_founding_pay(session: Session, actor: Actor, coop: Cooperative, text: str) -> list[PayRecord]:
     """All or nothing: every row is checked, then the whole table against the pay policy;
     on any error nothing is written. Returns the records appended, in file order.
@@ -115,16 +132,9 @@ def import_founding_pay(session: Session, actor: Actor, coop: Cooperative, text:
             errors.append(RowError(line, "email", f"{member.name} already has pay on the ledger; "
                                    "changing it takes a pay adjustment vote"))
         seen.add(email)
-        rate = _decimal(row["hourly_rate"], "hourly_rate", line, errors)
-        hours = _decimal(row["weekly_hours"], "weekly_hours", line, errors)
-        supplements = _supplements(row.get("supplements", ""), line, errors)
-        effective = _date(row.get("effective_date", ""), line, errors)
-        if member is None or rate is None or hours is None or supplements is None or effective is None:
-            continue
-        try:
-            planned.append((member, Pay(rate, hours, supplements), effective))
-        except ValueError as exc:
-            errors.append(RowError(line, "weekly_hours", str(exc)))
+        parsed = parse_pay(row, line, errors)
+        if member is not None and parsed is not None:
+            planned.append((member, *parsed))
     if errors:
         raise ImportRejected(errors)
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from coop.models import Member, PayRecord
 from tests.cli.conftest import Coop
+from tests.dbstate import assert_unchanged, snapshot
 
 
 @pytest.fixture
@@ -50,7 +51,8 @@ def test_adding_the_same_email_twice_is_refused(acme: Coop) -> None:
 def test_importing_a_good_csv_adds_every_row(acme: Coop) -> None:
     path = _csv(acme.tmp, "name,email,role,status\nAnn,ann@example.org,,\nBo,bo@example.org,secretary,applicant\n"
                           "Cy,cy@example.org,admin,active\n")
-    assert "imported 3 member(s) into acme" in acme.ok("members", "import", path, "--coop", "acme").output
+    out = acme.ok("members", "import", path, "--coop", "acme").output
+    assert "imported 3 member(s) and 0 founding pay record(s) into acme" in out
     out = acme.ok("members", "list").output
     assert "bo@example.org" in out and "applicant" in out and "admin" in out
 
@@ -71,6 +73,72 @@ def test_importing_a_csv_with_bad_rows_imports_nothing_and_names_every_bad_row(a
         "error: 4 error(s) in members.csv; nothing was imported",
     ]
     assert acme.counts() == before  # Ann, on a good line, was not imported either
+
+
+PAID = ("name,email,status,hourly_rate,weekly_hours,supplements,effective_date\n"
+        "Ann,ann@example.org,active,21.00,37.50,first aid:0.75:skills,2026-01-05\n"
+        "Bo,bo@example.org,applicant,,,,\n")
+
+
+def test_a_dry_run_says_what_importing_would_do_and_writes_nothing(acme: Coop, session_for) -> None:  # type: ignore[no-untyped-def]
+    path = _csv(acme.tmp, PAID)
+    with session_for() as s:
+        before = snapshot(s)
+    out = acme.ok("members", "import", path, "--dry-run").output
+    assert "would import 2 member(s) and 1 founding pay record(s) into acme" in out
+    with session_for() as s:
+        assert_unchanged(s, before)
+
+
+def test_importing_members_with_an_hourly_rate_records_their_founding_pay(acme: Coop, session_for) -> None:  # type: ignore[no-untyped-def]
+    out = acme.ok("members", "import", _csv(acme.tmp, PAID)).output
+    assert "imported 2 member(s) and 1 founding pay record(s) into acme" in out
+    with session_for() as s:
+        record = s.scalars(select(PayRecord)).one()
+        ann = s.scalars(select(Member).where(Member.email == "ann@example.org")).one()
+    assert (record.member_id, str(record.hourly_rate), record.authority) == (ann.id, "21.00", "founding")
+    assert str(record.effective_date) == "2026-01-05"
+
+
+def test_one_run_lists_every_member_and_pay_error_of_every_row_and_writes_nothing(acme: Coop, session_for) -> None:  # type: ignore[no-untyped-def]
+    # Line 2 is wrong in a member column and a pay column, line 4 only in a pay column: all
+    # three are reported at once, not the pay errors after the member errors are fixed.
+    path = _csv(acme.tmp, "name,email,hourly_rate,weekly_hours\n"
+                          "Ann,not-an-email,lots,37.50\n"
+                          "Bo,bo@example.org,20.00,30.00\n"
+                          "Cy,cy@example.org,20.00,-4\n")
+    with session_for() as s:
+        before = snapshot(s)
+    result = acme.run("members", "import", path)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "members.csv: line 2, email: 'not-an-email' is not an email address",
+        "members.csv: line 2, hourly_rate: 'lots' is not an amount such as 23.50",
+        "members.csv: line 4, weekly_hours: '-4' must be a non-negative amount with at most two decimals",
+        "error: 3 error(s) in members.csv; nothing was imported",
+    ]
+    with session_for() as s:
+        assert_unchanged(s, before)
+    assert acme.run("members", "import", path, "--dry-run").stderr == result.stderr
+
+
+def test_founding_pay_for_an_applicant_is_refused_on_its_status_column(acme: Coop) -> None:
+    path = _csv(acme.tmp, "name,email,status,hourly_rate,weekly_hours\nBo,bo@example.org,applicant,20.00,30.00\n")
+    result = acme.run("members", "import", path)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == ("members.csv: line 2, status: founding pay is for active members: "
+                                             "make the row active or leave its pay columns empty")
+
+
+def test_founding_pay_that_breaks_the_pay_policy_is_refused_for_the_whole_file(acme: Coop) -> None:
+    path = _csv(acme.tmp, "name,email,hourly_rate,weekly_hours\nAnn,ann@example.org,20.00,30\n"
+                          "Bo,bo@example.org,900.00,30\n")
+    before = acme.counts()
+    result = acme.run("members", "import", path)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(
+        "members.csv: whole file, hourly_rate: the founding pay breaks the pay policy: would make the ratio 45:1")
+    assert acme.counts() == before
 
 
 def test_importing_a_csv_without_an_email_column_is_refused(acme: Coop) -> None:

@@ -97,3 +97,36 @@ def test_the_demo_can_be_seeded_under_another_slug_beside_the_first(demo: Coop) 
 
 def test_a_bad_demo_slug_is_refused_and_nothing_is_written(coop: Coop) -> None:
     assert coop.fails("seed-demo", "--slug", "Bad Slug").startswith("error: slug:")
+
+
+def test_the_demo_leaves_pending_only_the_mail_of_votes_still_open(demo: Coop, session_for) -> None:  # type: ignore[no-untyped-def]
+    from coop.models import Notification, OutboxMessage
+
+    with session_for() as s:
+        votes = list(s.scalars(select(Proposal)))
+        pending = list(s.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))))
+        unread = list(s.scalars(select(Notification).where(Notification.read_at.is_(None))))
+        notices = list(s.scalars(select(Notification)))
+    closed = [p for p in votes if p.status == "closed"]
+    still_open = {f"/c/demo/proposals/{p.id}": p for p in votes if p.status == "voting"}
+    assert closed and still_open
+    # Only the openings of the votes still open wait in the outbox, as in a co-op that has
+    # been sending its mail all along; no stale "vote open" for a vote decided months ago.
+    assert pending and {m.link for m in pending} == set(still_open)
+    assert all(m.subject.endswith(f"Vote open: {still_open[m.link].title}") for m in pending)
+    assert {n.proposal_id for n in unread} == {p.id for p in still_open.values()}
+    # Every notice is dated when its vote opened or closed, not when the demo was seeded.
+    by_id = {p.id: p for p in votes}
+    for n in notices:
+        p = by_id[n.proposal_id]
+        assert n.created_at == (p.voting_opened_at if n.kind == "vote_opened" else p.closed_at), (n.title, n.kind)
+    assert any(n.kind == "vote_closed" for n in notices) and any(n.kind == "pay_changed" for n in notices)
+
+
+def test_the_outbox_lists_the_open_votes_mail_dated_when_they_opened(demo: Coop, session_for) -> None:  # type: ignore[no-untyped-def]
+    with session_for() as s:
+        opened = {p.title: p.voting_opened_at for p in s.scalars(select(Proposal).where(Proposal.status == "voting"))}
+    out = demo.ok("notifications", "list", "--coop", "demo").output
+    for title, at in opened.items():
+        assert f"{at:%Y-%m-%d %H:%M} pending" in out and f"Vote open: {title}" in out
+    assert "Buy a CNC router" not in out  # decided two months ago

@@ -195,6 +195,26 @@ def test_a_pay_row_error_is_reported_on_its_line_of_the_file(db, w, secretary):
     assert_unchanged(db, before)
 
 
+@pytest.mark.parametrize("step", ["preview", "import"])
+def test_one_preview_lists_the_member_and_pay_errors_of_every_row_in_column_order(db, w, secretary, step):
+    # Line 2 is wrong in a member column and a pay column, line 4 only in a pay column.
+    csv = ("name,email,hourly_rate,weekly_hours\n"
+           "Eve Engel,not-an-email,lots,37.50\n"
+           "Gus Gold,gus@example.org,20.00,30.00\n"
+           "Hal Hart,hal@example.org,20.00,-4\n")
+    page = w.url("admin/import")
+    before = snapshot(db)
+    response = secretary.post(page, {"csv": csv, "step": step}, form_page=page)
+    assert response.status_code == 422
+    rows = re.findall(r"<tr><td>(\d+|whole file)</td><td>([^<]*)</td><td>([^<]*)</td></tr>",
+                      response.get_data(as_text=True))
+    assert [(line, column) for line, column, _ in rows] == [
+        ("2", "email"), ("2", "hourly_rate"), ("4", "weekly_hours")], rows
+    assert "not-an-email" in rows[0][2] and "lots" in rows[1][2] and "-4" in rows[2][2]
+    assert "3 error(s)" in text_of(response)
+    assert_unchanged(db, before)
+
+
 def test_an_empty_csv_is_refused_beside_the_field(db, w, secretary):
     before = snapshot(db)
     response = secretary.post(w.url("admin/import"), {"csv": "  ", "step": "preview"}, form_page=w.url("admin/import"))

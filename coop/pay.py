@@ -64,7 +64,7 @@ WEEKS_KEY = "pay.weeks_per_year"
 # --------------------------------------------------------------------------------------------
 
 
-def _hundredths(value: object, what: str) -> int:
+def hundredths(value: object, what: str) -> int:
     """``value`` (a Decimal with at most two places, not negative) as an integer count of
     hundredths: Decimal("23.45") -> 2345.
 
@@ -76,16 +76,18 @@ def _hundredths(value: object, what: str) -> int:
         raise TypeError(f"{what} must be a Decimal, not {type(value).__name__} ({value!r})")
     if not value.is_finite():
         raise ValueError(f"{what} must be a finite amount, not {value}")
-    # Fraction(Decimal) is exact whatever the decimal context, so this check cannot round.
-    scaled = Fraction(value) * 100
-    if scaled.denominator != 1:
+    # The integer ratio is exact whatever the decimal context, so this check cannot round;
+    # it is also several times cheaper than a Fraction, and a salary page makes thousands.
+    numerator, denominator = value.as_integer_ratio()
+    scaled, rest = divmod(numerator * 100, denominator)
+    if rest:
         raise ValueError(f"{what} has more than two decimal places: {value}")
     if scaled < 0:
         raise ValueError(f"{what} must not be negative: {value}")
-    return scaled.numerator
+    return scaled
 
 
-def _from_hundredths(n: int) -> Decimal:
+def from_hundredths(n: int) -> Decimal:
     """Integer hundredths back to a two-place Decimal: 2345 -> Decimal("23.45").
 
     Built from a string, which Decimal converts exactly (arithmetic would use the context)."""
@@ -146,7 +148,7 @@ class Supplement:
     def __post_init__(self) -> None:
         if not isinstance(self.kind, str) or not self.kind.strip():
             raise ValueError("a supplement needs a kind, e.g. 'first aid'")
-        _hundredths(self.amount, f"supplement {self.kind!r} amount")
+        hundredths(self.amount, f"supplement {self.kind!r} amount")
         # Reasons arrive as plain strings from forms, the API and the database; accept the
         # enum's values and nothing else.
         object.__setattr__(self, "reason", SupplementReason(self.reason))
@@ -156,7 +158,7 @@ class Supplement:
 
     @property
     def amount_cents(self) -> int:
-        return _hundredths(self.amount, "amount")
+        return hundredths(self.amount, "amount")
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,8 @@ class Pay:
     supplements: tuple[Supplement, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        _hundredths(self.hourly_rate, "hourly_rate")
-        if _hundredths(self.weekly_hours, "weekly_hours") > MAX_WEEKLY_HOURS * 100:
+        hundredths(self.hourly_rate, "hourly_rate")
+        if hundredths(self.weekly_hours, "weekly_hours") > MAX_WEEKLY_HOURS * 100:
             raise ValueError(
                 f"weekly_hours must be at most {MAX_WEEKLY_HOURS}, not {self.weekly_hours}"
             )
@@ -185,14 +187,14 @@ class Pay:
     @property
     def total_hourly_cents(self) -> int:
         """Total hourly pay in integer cents: the figure every policy check compares."""
-        return _hundredths(self.hourly_rate, "hourly_rate") + sum(
+        return hundredths(self.hourly_rate, "hourly_rate") + sum(
             s.amount_cents for s in self.supplements
         )
 
     @property
     def total_hourly(self) -> Decimal:
         """Base rate plus every supplement, per hour. Exact: a sum of two-place amounts."""
-        return _from_hundredths(self.total_hourly_cents)
+        return from_hundredths(self.total_hourly_cents)
 
     @property
     def is_paid(self) -> bool:
@@ -201,14 +203,20 @@ class Pay:
 
     def annualised(self, weeks_per_year: int = 52) -> Decimal:
         """total_hourly × weekly_hours × weeks, rounded to cents half to even."""
-        return _from_hundredths(self.annualised_cents(weeks_per_year))
+        return from_hundredths(self.annualised_cents(weeks_per_year))
 
     def annualised_cents(self, weeks_per_year: int = 52) -> int:
         """``annualised`` as integer cents, for exact sums across members."""
         # Cents × hundredths of an hour counts ten-thousandths of a currency unit: /10_000.
-        weeks = _check_weeks(weeks_per_year)
-        hours = _hundredths(self.weekly_hours, "weekly_hours")
-        return _round_to_cents(Fraction(self.total_hourly_cents * hours * weeks, 10_000))
+        return annual_cents(self.total_hourly_cents, hundredths(self.weekly_hours, "weekly_hours"),
+                            _check_weeks(weeks_per_year))
+
+
+def annual_cents(total_hourly_cents: int, weekly_hundredths: int, weeks_per_year: int) -> int:
+    """Annual pay in cents, rounded half to even, from the total hourly pay in cents and the
+    weekly hours in hundredths. ``Pay.annualised_cents`` for callers that hold the integers."""
+    # Cents × hundredths of an hour counts ten-thousandths of a currency unit: /10_000.
+    return _round_to_cents(Fraction(total_hourly_cents * weekly_hundredths * weeks_per_year, 10_000))
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,7 +243,7 @@ class PayPolicy:
     weeks_per_year: int = 52
 
     def __post_init__(self) -> None:
-        _hundredths(self.floor, "pay floor")
+        hundredths(self.floor, "pay floor")
         ratio = self.max_ratio
         if isinstance(ratio, bool) or not isinstance(ratio, (Fraction, int)):
             raise TypeError(
@@ -267,7 +275,7 @@ class PayPolicy:
                 f"{FLOOR_KEY} must be an amount such as 13.50, not {floor_text!r}"
             )
         floor = Decimal(floor_text)
-        _hundredths(floor, FLOOR_KEY)  # ValueError beyond two decimal places
+        hundredths(floor, FLOOR_KEY)  # ValueError beyond two decimal places
 
         ratio_text = _parameter(params, MAX_RATIO_KEY, None)
         if _DECIMAL_RE.fullmatch(ratio_text):
@@ -347,7 +355,7 @@ def check_policy(table: Mapping[int, Pay], policy: PayPolicy) -> list[Violation]
     paid = _paid_cents(table)
     violations: list[Violation] = []
 
-    floor_cents = _hundredths(policy.floor, "pay floor")
+    floor_cents = hundredths(policy.floor, "pay floor")
     for member_id in sorted(paid):
         if paid[member_id] < floor_cents:
             violations.append(
@@ -355,7 +363,7 @@ def check_policy(table: Mapping[int, Pay], policy: PayPolicy) -> list[Violation]
                     rule=FLOOR_KEY,
                     message=(
                         f"would pay member {member_id} "
-                        f"{_money(_from_hundredths(paid[member_id]))} an hour; "
+                        f"{_money(from_hundredths(paid[member_id]))} an hour; "
                         f"the pay floor is {_money(policy.floor)}"
                     ),
                     member_id=member_id,
@@ -460,8 +468,16 @@ def statistics(table: Mapping[int, Pay], weeks_per_year: int = 52) -> PayStatist
     paid = _paid_cents(table)
     # Summing each member's rounded annual figure, not rounding the sum, so the payroll
     # equals what the co-op actually owes member by member.
-    payroll = _from_hundredths(sum(table[m].annualised_cents(weeks_per_year) for m in paid))
-    values = sorted(paid.values())
+    payroll = sum(table[m].annualised_cents(weeks_per_year) for m in paid)
+    return statistics_of(paid.values(), payroll)
+
+
+def statistics_of(totals_cents: Iterable[int], payroll_cents: int) -> PayStatistics:
+    """``statistics`` from paid members' total hourly pay in cents (all positive) and the
+    payroll in cents (the sum of each member's rounded annual pay): for callers that already
+    hold the integers, such as a salary page of thousands of rows."""
+    payroll = from_hundredths(payroll_cents)
+    values = sorted(totals_cents)
     if not values:
         return PayStatistics(0, None, None, None, None, None, payroll)
     n = len(values)
@@ -473,10 +489,10 @@ def statistics(table: Mapping[int, Pay], weeks_per_year: int = 52) -> PayStatist
     )
     return PayStatistics(
         count=n,
-        minimum=_from_hundredths(values[0]),
-        median=_from_hundredths(_round_to_cents(median / 100)),
-        mean=_from_hundredths(_round_to_cents(Fraction(sum(values), n) / 100)),
-        maximum=_from_hundredths(values[-1]),
+        minimum=from_hundredths(values[0]),
+        median=from_hundredths(_round_to_cents(median / 100)),
+        mean=from_hundredths(_round_to_cents(Fraction(sum(values), n) / 100)),
+        maximum=from_hundredths(values[-1]),
         ratio=_ratio(values),
         total_payroll=payroll,
     )
@@ -507,7 +523,7 @@ def impact(
         before=before,
         after=after,
         # Through Fraction: Decimal subtraction would round in the default context.
-        payroll_change=_from_hundredths(
+        payroll_change=from_hundredths(
             int((Fraction(after.total_payroll) - Fraction(before.total_payroll)) * 100)
         ),
         ratio_before=before.ratio,

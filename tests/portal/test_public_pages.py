@@ -5,6 +5,7 @@ them for members."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -255,3 +256,104 @@ def test_an_unknown_coop_is_a_404_page(client):
     response = client.get("/c/no-such-coop/pay")
     assert response.status_code == 404
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+# -- the salary page's own arithmetic ------------------------------------------------------------
+# public_pages.salary reads the table as plain rows and works out each total once, for speed
+# (docs/portal-performance.md); these tests hold it to pay_reports.pay_table and
+# coop.pay.statistics, the definitions it must agree with exactly.
+
+def _pay_weeks(db, w, weeks: int) -> None:
+    from coop.services import proposals
+    from tests.factories import as_member
+    from tests.portal.world import decide_all
+
+    p = proposals.draft_rule_change(db, as_member(w.ada), w.coop, f"Pay {weeks} weeks", "", {
+        "action": "amend", "rule_key": "pay.policy", "title": None, "text": "Paid weeks changed.",
+        "parameters": {"pay.max_ratio": "3", "pay.floor": "0.00", "pay.weeks_per_year": str(weeks)},
+        "entrenched": None})
+    assert decide_all(db, w, p).outcome == "passed", p.outcome_reason
+
+
+def _varied_pay(db, w, weeks: int) -> None:
+    """Supplements, odd cents and hours, a member paid twice (the later record counts), one
+    who departed (paid nothing: left out) and a pay decided by a vote."""
+    from coop.db import utcnow
+    from coop.pay import Pay, Supplement, SupplementReason
+    from coop.services import ledger
+    from tests.factories import make_member
+
+    def record(m, rate, hours="37.50", *supplements, authority="founding"):
+        ledger.append_pay_record(db, w.coop, m.id, m.name, Pay(Decimal(rate), Decimal(hours), supplements),
+                                 weeks, authority=authority, effective_date=utcnow().date())
+
+    passed_raise(db, w)  # Ben: 21.50, by proposal
+    record(make_member(db, w.coop, "Eve Ely"), "18.01", "19.50",
+           Supplement("stock", Decimal("0.74"), SupplementReason.SKILLS))
+    record(make_member(db, w.coop, "Fay Fox"), "25.33", "37.33",
+           Supplement("first aid", Decimal("1.05"), SupplementReason.RESPONSIBILITY),
+           Supplement("nights", Decimal("0.50"), SupplementReason.HOURS))
+    gus = make_member(db, w.coop, "Gus Gray", hourly_rate="30.00")
+    record(gus, "18.01", "19.50")
+    hal = make_member(db, w.coop, "Hal Hunt", hourly_rate="20.00")
+    record(hal, "0.00", "0.00", authority="departure")
+
+
+def _check_against_the_definitions(db, w):
+    from coop.pay import statistics
+    from coop.services import pay, pay_reports, public_pages
+
+    page = public_pages.salary(db, w.coop)
+    table = pay_reports.pay_table(db, w.coop)
+    assert [(l.member_id, l.member_name, l.hourly_rate, l.weekly_hours, l.supplements, l.total_hourly,
+             l.annualised, l.effective_date, l.entry_index, l.authority, l.proposal_id) for l in page.lines] == [
+        (l.member_id, l.member_name, l.pay.hourly_rate, l.pay.weekly_hours, l.pay.supplements, l.total_hourly,
+         l.annualised, l.effective_date, l.entry_index, l.authority, l.proposal_id) for l in table]
+    expected = statistics({l.member_id: l.pay for l in table}, pay.policy(db, w.coop.id).weeks_per_year)
+    assert page.stats == expected
+    assert repr(page.stats) == repr(expected)  # the same digits too: the chart's words print them
+    return page
+
+
+@pytest.mark.parametrize("weeks", [52, 51])
+def test_the_salary_pages_figures_equal_the_pay_tables_and_its_statistics(db, w, client, weeks):
+    from tests.factories import make_member, set_founding_pay
+
+    if weeks != 52:
+        _pay_weeks(db, w, weeks)
+    _varied_pay(db, w, weeks)
+    page = _check_against_the_definitions(db, w)
+    assert page.stats.count == 7 and "Hal Hunt" not in [l.member_name for l in page.lines]
+    assert [l.total_hourly for l in page.lines if l.member_name == "Fay Fox"] == [Decimal("26.88")]
+    if weeks == 51:
+        # Gus's year is exactly half a cent (18.01 × 19.5 × 51 = 17,911.845): rounded to even.
+        assert any(l.total_hourly * l.weekly_hours * weeks * 100 % 1 == Decimal("0.5") for l in page.lines)
+    # An even count whose middle two are an odd number of cents apart: 21.50 and 21.75 make a
+    # median of 21.625, rounded half to even to 21.62.
+    set_founding_pay(db, w.coop, make_member(db, w.coop, "Ivy Ives"), "21.75")
+    page = _check_against_the_definitions(db, w)
+    assert page.stats.count == 8 and page.stats.median == Decimal("21.62")
+    assert "21.62 median total hourly pay" in text_of(client.get(w.url("pay")))
+
+
+def test_a_coop_nobody_is_paid_in_has_empty_statistics_equal_to_the_definition(db, keys, client):
+    from coop.pay import statistics
+    from coop.services import public_pages
+    from tests.factories import make_coop, make_member
+
+    coop = make_coop(db, keys, name="Unpaid Co-op")
+    make_member(db, coop, "Una Unpaid")
+    page = public_pages.salary(db, coop)
+    assert page.lines == [] and page.stats == statistics({}, page.policy.weeks_per_year)
+    assert "Nobody is paid yet." in text_of(client.get(f"/c/{coop.slug}/pay"))
+
+
+def test_every_row_links_the_members_history_and_the_decision_as_url_for_writes_them(db, w, client, app):
+    from flask import url_for
+
+    raise_ = passed_raise(db, w)
+    html = client.get(w.url("pay")).get_data(as_text=True)
+    with app.test_request_context():
+        for m in w.everyone:
+            assert f'href="{url_for("portal.pay_history", slug=w.coop.slug, member_id=m.id)}">{m.name}</a>' in html
+        assert f'href="{url_for("portal.proposal", slug=w.coop.slug, proposal_id=raise_.id)}">#{raise_.id} Raise for Ben</a>' in html

@@ -53,7 +53,17 @@ def salary() -> Any:
         [line.total_hourly for line in page.lines], currency=coop().currency, markers=markers,
         title=f"Pay distribution at {coop().name}",
         desc=_distribution_words(page), chart_id="pay-dist")
-    return render("portal/salary.html", page=page, chart=chart, format_ratio=format_ratio)
+    # Two links a row: url_for on each cost a fifth of the request for 2,000 members.
+    return render("portal/salary.html", page=page, chart=chart, format_ratio=format_ratio,
+                  history_url=_id_prefix("portal.pay_history", "member_id"),
+                  proposal_url=_id_prefix("portal.proposal", "proposal_id"))
+
+
+def _id_prefix(endpoint: str, name: str) -> str:
+    """The URL of ``endpoint`` up to its trailing id, which is written as plain digits."""
+    url = url_for(endpoint, **{name: 0})
+    assert url.endswith("/0"), url
+    return url[:-1]
 
 
 def _cents_floor(value: Any) -> Any:

@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from coop.errors import Conflict, InvalidInput, PermissionDenied
 from coop.pay import Supplement, SupplementReason
-from coop.services import education, events, members, proposals
+from coop.services import education, events, proposals
 from coop.services.education_import import import_records
 from coop.services.members import ImportRejected
 from tests.dbstate import assert_unchanged, snapshot
@@ -141,6 +141,7 @@ def test_a_planned_record_completed_later_counts_then(db, coop):
 def test_the_expectation_is_pro_rata_for_a_member_active_for_part_of_the_year(db, coop):
     m = make_member(db, coop, active_since=dt.datetime(2026, 7, 2, 8, 0))
     [row] = education.report(db, coop, 2026, now=NOW).members
+    assert row.member_id == m.id
     # Active from 2 July: 183 of the year's 365 days remain, on the first of which it is now.
     assert (row.expected, row.due_to_date) == (Decimal("20.05"), Decimal("0.11"))
 

@@ -14,7 +14,7 @@ from coop.ledger.canonical import decode
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import OPERATOR, as_member, make_coop
 from tests.office_factories import (
-    T0, affirmation, approve, call, close, elect, found, open_vote, qualify, senior, stand,
+    T0, approve, call, elect, found, open_vote, qualify, senior, stand,
 )
 
 

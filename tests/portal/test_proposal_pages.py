@@ -12,7 +12,7 @@ from coop.db import utcnow
 from coop.models import Ballot, BallotChange, Comment
 from coop.services import proposals
 from tests.dbstate import assert_unchanged, snapshot
-from tests.factories import as_member, open_for_voting
+from tests.factories import as_member
 from tests.office_factories import qualify
 from tests.portal.conftest import text_of
 from tests.portal.world import build_world, decide_all, pay_change, passed_raise

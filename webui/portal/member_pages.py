@@ -13,7 +13,7 @@ from coop.models import NotificationKind
 from coop.services import accounts, dashboard, notifications, qualification_pages, tokens
 from coop.services.actor import SCOPES
 from webui.portal.auth import PortalUser
-from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, refused, render, text
+from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render, text
 
 
 @bp.route("/members")

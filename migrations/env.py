@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from alembic import context
 
+import coop.models  # noqa: F401  (registers every table on Base.metadata)
 from coop.config import Settings
 from coop.db import Base, make_engine
-import coop.models  # noqa: F401  (registers every table on Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import click
 
-from coop.cli.base import cli
-from coop.cli import db as _db  # noqa: F401  (registers `coop db`)
 from coop.cli import coops as _coops  # noqa: F401
+from coop.cli import db as _db  # noqa: F401  (registers `coop db`)
 from coop.cli import members as _members  # noqa: F401
-from coop.cli import rules as _rules  # noqa: F401
-from coop.cli import proposals as _proposals  # noqa: F401
 from coop.cli import plugins as _plugins
+from coop.cli import proposals as _proposals  # noqa: F401
+from coop.cli import rules as _rules  # noqa: F401
+from coop.cli.base import cli
 
 _plugins.load_all()
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from coop.cli.base import (Context, cli, coop_option, fail, handle_errors, pass_ctx, read_csv_text,
-                           resolve_coop)
+from coop.cli.base import Context, cli, coop_option, fail, handle_errors, pass_ctx, read_csv_text, resolve_coop
 from coop.cli.table import echo_table
 from coop.errors import NotFound
 from coop.models import MemberStatus, Qualification, Role

@@ -15,7 +15,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from coop.db import utcnow
 from coop.models import (
-    Ballot, Cooperative, ElectorateMember, Member, PayRecord, Proposal, ProposalStatus, Qualification,
+    Ballot,
+    Cooperative,
+    ElectorateMember,
+    Member,
+    PayRecord,
+    Proposal,
+    ProposalStatus,
+    Qualification,
 )
 from coop.services import proposals
 

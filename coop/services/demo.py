@@ -23,7 +23,15 @@ from coop.pay import Pay, Supplement, SupplementReason, check_policy
 from coop.services import accounts, audit, coops, ledger, members, notifications, pay, proposals
 from coop.services.actor import Actor
 from coop.services.demo_data import (
-    FOUNDED_DAYS_AGO, NAME, PASSWORD, PEOPLE, SECRETARY_VERIFIER, STORIES, VERIFIER, Person, Story,
+    FOUNDED_DAYS_AGO,
+    NAME,
+    PASSWORD,
+    PEOPLE,
+    SECRETARY_VERIFIER,
+    STORIES,
+    VERIFIER,
+    Person,
+    Story,
 )
 
 OPERATOR = Actor.operator()

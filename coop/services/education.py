@@ -21,8 +21,15 @@ from sqlalchemy.orm import Session
 from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound
 from coop.models import (
-    Cooperative, LearningKind, LearningRecord, LearningStatus, Member, MemberStatus, NotificationKind,
-    NotificationPreference, Qualification,
+    Cooperative,
+    LearningKind,
+    LearningRecord,
+    LearningStatus,
+    Member,
+    MemberStatus,
+    NotificationKind,
+    NotificationPreference,
+    Qualification,
 )
 from coop.pay import Pay
 from coop.services import audit, events, members, notifications, rules

@@ -26,8 +26,17 @@ from coop.errors import Conflict, InvalidInput, NotFound, PolicyViolation
 from coop.governance import ApprovalTally, decide_election, parse_quorum, parse_threshold
 from coop.governance.offices import Office
 from coop.models import (
-    Ballot, Candidacy, CandidacyStatus, Choice, Cooperative, EndReason, Member, Outcome, Proposal,
-    ProposalKind, ProposalStatus,
+    Ballot,
+    Candidacy,
+    CandidacyStatus,
+    Choice,
+    Cooperative,
+    EndReason,
+    Member,
+    Outcome,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
 )
 from coop.services import audit, ledger, offices, pale, proposals
 from coop.services.actor import Actor

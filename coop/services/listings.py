@@ -20,8 +20,20 @@ from sqlalchemy.orm import Session, selectinload
 
 from coop.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from coop.models import (
-    AuditEvent, Ballot, Checkpoint, Comment, Cooperative, LedgerEntry, Member, PayRecord, Proposal,
-    ProposalStatus, Rule, RuleVersion, WebhookDelivery, WebhookEvent,
+    AuditEvent,
+    Ballot,
+    Checkpoint,
+    Comment,
+    Cooperative,
+    LedgerEntry,
+    Member,
+    PayRecord,
+    Proposal,
+    ProposalStatus,
+    Rule,
+    RuleVersion,
+    WebhookDelivery,
+    WebhookEvent,
 )
 from coop.services import proposals, rules, visibility, webhooks
 from coop.services.actor import Actor

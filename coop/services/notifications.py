@@ -20,8 +20,19 @@ from coop.db import utcnow
 from coop.errors import InvalidInput, NotFound
 from coop.governance import parse_threshold
 from coop.models import (
-    Ballot, Cooperative, ElectorateMember, Member, MemberStatus, Notification, NotificationKind,
-    NotificationPreference, OutboxMessage, PayRecord, Proposal, ProposalNotice, ProposalStatus,
+    Ballot,
+    Cooperative,
+    ElectorateMember,
+    Member,
+    MemberStatus,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxMessage,
+    PayRecord,
+    Proposal,
+    ProposalNotice,
+    ProposalStatus,
 )
 from coop.services import audit, events
 from coop.services.actor import Actor

@@ -19,8 +19,20 @@ from coop.db import utcnow
 from coop.governance.offices import Office
 from coop.governance.pale import Pale
 from coop.models import (
-    Ballot, BallotChange, Candidacy, Comment, Cooperative, ElectorateMember,
-    LearningRecord, Member, MemberStatus, Proposal, ProposalKind, ProposalStatus, Qualification, Term,
+    Ballot,
+    BallotChange,
+    Candidacy,
+    Comment,
+    Cooperative,
+    ElectorateMember,
+    LearningRecord,
+    Member,
+    MemberStatus,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    Qualification,
+    Term,
 )
 from coop.services import education, elections, offices, pale, rules, visibility
 

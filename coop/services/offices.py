@@ -23,7 +23,6 @@ from coop.models import Cooperative, EndReason, Member, Rule, RuleVersion, Term
 from coop.services import audit, events, rule_changes, rules
 from coop.services.actor import Actor
 
-
 # -- definitions -----------------------------------------------------------------------------
 
 def defined(session: Session, coop_id: int, params: dict[str, str] | None = None) -> dict[str, Office]:

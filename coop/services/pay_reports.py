@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from coop.db import utcnow
 from coop.errors import InvalidInput
 from coop.models import Cooperative, Member, PayRecord, Proposal
-from coop.pay import Pay, PayStatistics, apply_change, statistics as pay_statistics
+from coop.pay import Pay, PayStatistics, apply_change
+from coop.pay import statistics as pay_statistics
 from coop.services import ledger, members, pay
 
 

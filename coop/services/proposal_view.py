@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from coop.governance import Tally, parse_quorum, parse_threshold
 from coop.governance.tally import quorum_needed
 from coop.models import (
-    Ballot, Comment, Cooperative, ElectorateMember, Member, Proposal, ProposalStatus, Qualification,
+    Ballot,
+    Comment,
+    Cooperative,
+    ElectorateMember,
+    Member,
+    Proposal,
+    ProposalStatus,
+    Qualification,
 )
 from coop.services import proposals, rules, visibility
 

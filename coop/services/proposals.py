@@ -20,8 +20,20 @@ from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coop.governance import Tally, decide, parse_quorum, parse_threshold
 from coop.models import (
-    AuditEvent, Ballot, BallotChange, Choice, Comment, Cooperative, ElectorateMember, Member, MemberStatus,
-    Outcome, Proposal, ProposalKind, ProposalStatus, Qualification,
+    AuditEvent,
+    Ballot,
+    BallotChange,
+    Choice,
+    Comment,
+    Cooperative,
+    ElectorateMember,
+    Member,
+    MemberStatus,
+    Outcome,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    Qualification,
 )
 from coop.services import audit, events, ledger, pay_adjustments, rule_changes, rules
 from coop.services.actor import Actor
@@ -444,4 +456,5 @@ executors[ProposalKind.GENERAL.value] = Execution(lambda s, p, now: None, lambda
 # Elections and recalls register their hooks above when imported. Importing them here means
 # no entry point (a request, `coop proposals close-due`, the scheduler) can close an election
 # without its closer. At the end of the module, so the import cycle finds this one complete.
-from coop.services import elections as _elections, recalls as _recalls  # noqa: E402,F401
+from coop.services import elections as _elections  # noqa: E402,F401
+from coop.services import recalls as _recalls  # noqa: E402,F401

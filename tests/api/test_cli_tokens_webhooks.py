@@ -17,7 +17,13 @@ from coop.services import coops, tokens, webhooks
 from coop.services.actor import Actor
 from tests.api.receiver import receiver
 from tests.cli.conftest import (  # noqa: F401  (fixtures the demo database needs)
-    Coop, cli_env, cli_postgres_url, coop, demo, session_for, templates,
+    Coop,
+    cli_env,
+    cli_postgres_url,
+    coop,
+    demo,
+    session_for,
+    templates,
 )
 
 

@@ -58,3 +58,16 @@ def test_db_upgrade_twice_is_harmless(coop: Coop) -> None:
     before = coop.counts()
     coop.ok("db", "upgrade")
     assert coop.counts() == before
+
+
+def test_a_checkpoint_of_a_new_coops_empty_ledger_verifies_then_and_after_it_grows(coop: Coop) -> None:
+    # The operator's hourly `coop ledger checkpoint` signs size 0 on a co-op founded minutes
+    # before: that checkpoint has no entry to wait for, and must not make verify fail.
+    coop.ok("coops", "create", "--slug", "acme", "--name", "Acme Workers")
+    assert coop.ok("ledger", "checkpoint", "--coop", "acme").output.startswith("coop/acme\n0\n")  # signed note, size 0
+    assert coop.ok("ledger", "verify", "--coop", "acme").output.startswith("ok: 0 entries")
+    coop.ok("members", "add", "--coop", "acme", "--name", "Ada Okafor", "--email", "ada@acme.example")
+    export = coop.tmp / "acme.json"
+    coop.ok("ledger", "export", "--coop", "acme", "--format", "json", "--output", str(export))
+    assert coop.ok("ledger", "verify", "--coop", "acme").output.startswith("ok: ")
+    assert coop.ok("ledger", "verify", "--export", str(export)).output.startswith("ok: ")

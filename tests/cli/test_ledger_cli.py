@@ -120,10 +120,11 @@ def test_pay_import_breaking_the_ratio_names_the_numbers(demo: Coop, tmp_path: P
 def test_audit_report_is_clean_on_the_demo_and_fails_on_an_unvoted_change(demo: Coop, session_for) -> None:
     out = demo.ok("audit", "report").output
     assert "Responsibility supplement for the safety officer" in out and out.rstrip().endswith("ok: no anomalies")
+    from decimal import Decimal
+
     from coop.models import Cooperative, Member
     from coop.pay import Pay
     from coop.services import ledger
-    from decimal import Decimal
 
     with session_for() as s:
         coop = s.scalars(select(Cooperative)).one()

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from coop.models import Ballot, BallotChange, Proposal, RuleVersion, Rule
-from tests.e2e.conftest import PASSWORD, E2ECoop, LiveServer, login, main_text, signed_in, proposal_id_of, shot
+from coop.models import Ballot, BallotChange, Proposal, Rule, RuleVersion
+from tests.e2e.conftest import PASSWORD, E2ECoop, LiveServer, login, main_text, proposal_id_of, shot, signed_in
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,16 @@ from tests.dbstate import assert_unchanged, snapshot
 from tests.docsnippets import python_snippet, run_snippet
 from tests.factories import as_member, make_coop, set_founding_pay
 from tests.office_factories import (
-    T0, affirmation, approve, call, close, found, open_vote, qualify, senior, stand,
+    T0,
+    affirmation,
+    approve,
+    call,
+    close,
+    found,
+    open_vote,
+    qualify,
+    senior,
+    stand,
 )
 
 

@@ -8,13 +8,21 @@ from sqlalchemy.exc import IntegrityError
 
 from coop.errors import Conflict, InvalidInput, PermissionDenied, PolicyViolation
 from coop.governance.offices import Office, Requirement, add_months, full_months
+from coop.ledger.canonical import decode
 from coop.models import AuditEvent, Candidacy, LedgerEntry, RuleVersion, Term
 from coop.services import elections, members, offices, proposals, recalls, rules
-from coop.ledger.canonical import decode
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import OPERATOR, as_member, make_coop
 from tests.office_factories import (
-    T0, approve, call, elect, found, open_vote, qualify, senior, stand,
+    T0,
+    approve,
+    call,
+    elect,
+    found,
+    open_vote,
+    qualify,
+    senior,
+    stand,
 )
 
 

@@ -5,11 +5,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from coop.errors import InvalidInput, PermissionDenied
 from coop.ledger.canonical import decode
-from sqlalchemy import select
-
 from coop.models import LedgerEntry, PayRecord
 from coop.pay import Supplement, SupplementReason
 from coop.services import members, offices, pale, proposals, recalls

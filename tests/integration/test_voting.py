@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from coop.errors import Conflict, InvalidInput, PermissionDenied
+from coop.ledger.canonical import decode
 from coop.models import AuditEvent, Ballot, BallotChange, LedgerEntry
 from coop.services import members, proposals
 from coop.services.ledger import decision_payload
-from coop.ledger.canonical import decode
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member, general_vote, make_coop, make_member, make_members
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from types import SimpleNamespace
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -23,7 +23,13 @@ from coop.db import utcnow
 from coop.ledger import merkle, nodestore
 from coop.ledger.keys import KeyStore
 from coop.models import (
-    Cooperative, LedgerEntry, LedgerHead, LedgerNode, Member, PayRecord, Proposal,
+    Cooperative,
+    LedgerEntry,
+    LedgerHead,
+    LedgerNode,
+    Member,
+    PayRecord,
+    Proposal,
 )
 from coop.pay import Pay
 from coop.services import checkpoints, ledger

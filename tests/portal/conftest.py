@@ -4,8 +4,8 @@ the way a browser submitting the page's form would."""
 from __future__ import annotations
 
 import re
-from html import unescape
 from functools import cache
+from html import unescape
 from typing import Any
 
 import pytest

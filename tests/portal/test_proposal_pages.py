@@ -15,7 +15,7 @@ from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member
 from tests.office_factories import qualify
 from tests.portal.conftest import text_of
-from tests.portal.world import build_world, decide_all, pay_change, passed_raise
+from tests.portal.world import build_world, decide_all, passed_raise, pay_change
 
 
 @pytest.fixture

@@ -163,9 +163,9 @@ def test_decisions_show_tallies_threshold_quorum_and_outcome(db, w, client):
 
 
 def test_decisions_are_paged(db, w, client):
-    from tests.portal.world import decide_all
     from coop.services import proposals
     from tests.factories import as_member
+    from tests.portal.world import decide_all
 
     for n in range(3):
         decide_all(db, w, proposals.draft_general(db, as_member(w.ada), w.coop, f"Motion {n}", ""))

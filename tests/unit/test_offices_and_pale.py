@@ -5,7 +5,12 @@ import datetime as dt
 import pytest
 
 from coop.governance.offices import (
-    Office, Requirement, add_months, full_months, offices_from_parameters, parse_requires,
+    Office,
+    Requirement,
+    add_months,
+    full_months,
+    offices_from_parameters,
+    parse_requires,
     validate_office_parameters,
 )
 from coop.governance.pale import Candidate, Pale, check, consecutive_terms, parse_incompatible

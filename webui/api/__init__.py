@@ -18,8 +18,12 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from coop.errors import CoopError
 from coop.services import webhooks
-from webui.api import views_access, views_governance, views_ledger  # noqa: F401  (register routes)
-from webui.api import views_offices  # noqa: F401  (register routes)
+from webui.api import (  # noqa: F401  (register routes)
+    views_access,
+    views_governance,
+    views_ledger,
+    views_offices,  # noqa: F401  (register routes)
+)
 from webui.api.core import QueryError, bp, coop_error, flatten, json_response, problem
 from webui.api.openapi import docs_html, spec_dict
 from webui.api.ratelimit import Limits, TooManyRequests

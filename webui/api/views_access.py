@@ -11,7 +11,15 @@ from coop.services import accounts, listings, public_record, tokens, webhooks
 from coop.services.actor import Actor
 from coop.services.paging import in_memory
 from webui.api.core import (
-    current_actor, dump, json_response, load_body, load_coop, load_query, operation, page_response, require_actor,
+    current_actor,
+    dump,
+    json_response,
+    load_body,
+    load_coop,
+    load_query,
+    operation,
+    page_response,
+    require_actor,
 )
 from webui.request_db import get_session
 

@@ -13,8 +13,15 @@ from coop.schemas import governance as s
 from coop.schemas.common import Empty, PageQuery, page_of
 from coop.services import coops, listings, members, proposals
 from webui.api.core import (
-    current_actor, dump, json_response, load_body, load_coop, load_query, operation,
-    page_response, require_actor,
+    current_actor,
+    dump,
+    json_response,
+    load_body,
+    load_coop,
+    load_query,
+    operation,
+    page_response,
+    require_actor,
 )
 from webui.request_db import get_session
 

@@ -18,8 +18,16 @@ from coop.schemas.common import Empty, PageQuery, page_of
 from coop.services import listings, public_record
 from coop.services.paging import in_memory
 from webui.api.core import (
-    current_actor, dump, immutable, json_response, load_body, load_coop, load_query, operation,
-    page_response, require_actor,
+    current_actor,
+    dump,
+    immutable,
+    json_response,
+    load_body,
+    load_coop,
+    load_query,
+    operation,
+    page_response,
+    require_actor,
 )
 from webui.request_db import get_session, keys
 

@@ -20,13 +20,28 @@ from coop.schemas import offices as s
 from coop.schemas.common import Empty, PageQuery, page_of
 from coop.schemas.governance import ProposalOut
 from coop.services import (
-    education, elections, listings, members, office_pages, offices, proposals, recalls,
+    education,
+    elections,
+    listings,
+    members,
+    office_pages,
+    offices,
+    proposals,
+    recalls,
 )
 from coop.services.actor import Actor
 from coop.services.paging import in_memory
 from webui.api.core import (
-    current_actor, dump, json_response, load_body, load_coop, load_query, operation, page_response,
-    problem, require_actor,
+    current_actor,
+    dump,
+    json_response,
+    load_body,
+    load_coop,
+    load_query,
+    operation,
+    page_response,
+    problem,
+    require_actor,
 )
 from webui.request_db import get_session
 

@@ -23,7 +23,18 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead
     CSRFProtect(app)
 
-    from webui.portal import admin, auth, drafting, election_pages, learning, member_pages, offices, proposal_pages, public, qualifications  # noqa: F401,E501
+    from webui.portal import (  # noqa: F401,E501
+        admin,
+        auth,
+        drafting,
+        election_pages,
+        learning,
+        member_pages,
+        offices,
+        proposal_pages,
+        public,
+        qualifications,
+    )
     from webui.portal.web import bp, register_error_pages, root
 
     auth.init_login(app)

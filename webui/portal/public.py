@@ -10,11 +10,10 @@ from flask import flash, redirect, request, url_for
 
 from coop.errors import NotFound
 from coop.pay import format_ratio
-from coop.services import dashboard, pay_reports, public_pages, verification, visibility
+from coop.services import coops, dashboard, pay_reports, public_pages, verification, visibility
 from webui.portal import charts
 from webui.portal.diffs import parameter_changes, text_diff
 from webui.portal.web import bp, coop, db, int_field, me, member_required, render, root
-from coop.services import coops
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -29,7 +29,7 @@ def list_(ctx: Context, coop_slug: str | None) -> None:
         for v in rule_service.current_versions(session, coop.id):
             flags = ", ".join(f for f, on in (("entrenched", v.entrenched), ("repealed", v.repealed)) if on)
             rows.append((keys[v.rule_id], v.version, flags, v.title))
-        echo_table(("key", "version", "", "title"), rows)
+        echo_table(("key", "version", "status", "title"), rows)
 
 
 def _describe(v: RuleVersion, names: dict[int, str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import bindparam, select
@@ -21,9 +22,12 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
 def create_coop(
-    session: Session, actor: Actor, keys: KeyStore, slug: str, name: str, currency: str = "EUR"
+    session: Session, actor: Actor, keys: KeyStore, slug: str, name: str, currency: str = "EUR",
+    founded_at: dt.datetime | None = None,
 ) -> Cooperative:
-    """Only the operator founds co-ops on an installation."""
+    """Only the operator founds co-ops on an installation. ``founded_at`` (default: now) dates
+    the co-op and its founding rules, for a co-op whose history is being entered after the
+    fact (the demo); the audit trail still records when the founding was entered."""
     if not actor.is_operator:
         raise InvalidInput("only the installation's operator can found a co-op")
     if not SLUG.match(slug or ""):
@@ -32,7 +36,8 @@ def create_coop(
         raise InvalidInput("a co-op needs a name", field="name")
     if not re.fullmatch(r"[A-Z]{3}", currency or ""):
         raise InvalidInput("an ISO 4217 code such as EUR", field="currency")
-    coop = Cooperative(slug=slug, name=name.strip(), currency=currency, created_at=utcnow())
+    now = founded_at or utcnow()
+    coop = Cooperative(slug=slug, name=name.strip(), currency=currency, created_at=now)
     session.flush()  # anything pending belongs outside the savepoint below
     try:
         # A savepoint, so a duplicate refused by the unique constraint (even one racing in
@@ -43,7 +48,6 @@ def create_coop(
     except IntegrityError:
         raise Conflict(f"a co-op with slug '{slug}' already exists", field="slug") from None
     coop.public_key = checkpoint.public_key_bytes(keys.load_or_create(slug))
-    now = utcnow()
     for default in DEFAULT_RULES:
         rule = Rule(coop_id=coop.id, key=default.key, current_version=1)
         session.add(rule)

@@ -53,7 +53,7 @@ def seed_demo(session: Session, keys: KeyStore, slug: str = "demo", now: dt.date
     if session.scalars(select(Cooperative.id).where(Cooperative.slug == slug)).first() is not None:
         return None
     now = (now or utcnow()).replace(second=0, microsecond=0)
-    coop = coops.create_coop(session, OPERATOR, keys, slug, NAME, "EUR")
+    coop = coops.create_coop(session, OPERATOR, keys, slug, NAME, "EUR", founded_at=_days_ago(now, FOUNDED_DAYS_AGO))
     people = _add_people(session, coop, now)
     quals = _add_qualifications(session, coop, people)
     _founding_pay(session, coop, people, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 import types
 
@@ -18,11 +19,19 @@ from tests.factories import as_member, make_coop, make_member
 
 def test_rules_list_shows_every_rule_with_its_version_and_entrenchment(demo: Coop) -> None:
     lines = demo.ok("rules", "list").output.splitlines()
-    assert lines[0].split() == ["key", "version", "title"]
+    assert lines[0].split() == ["key", "version", "status", "title"]
     by_key = {line.split()[0]: line for line in lines[2:]}
     assert by_key["education.policy"].split()[1] == "2"  # amended by the demo's rule change
     assert "entrenched" in by_key["voting.entrenched"]
     assert "entrenched" not in by_key["pay.policy"]
+
+
+def test_the_demos_rule_history_runs_forward_from_its_founding(demo: Coop) -> None:
+    # The demo is founded two years back: its founding rules must not post-date the
+    # amendments its members voted since.
+    out = demo.ok("rules", "show", "education.policy", "--history").output
+    dates = re.findall(r"^== version \d+: (\S+ \S+) UTC", out, re.M)
+    assert len(dates) == 2 and dates == sorted(dates), out
 
 
 def test_rules_show_prints_text_parameters_and_the_version_in_force(demo: Coop) -> None:

@@ -75,7 +75,7 @@ def seed_offices(session: Session, coop: Cooperative, members_by_email: dict[str
     if missing:
         raise ValueError(f"the demo offices need the demo members {', '.join(sorted(missing))}")
 
-    def ago(days: float) -> dt.datetime:
+    def ago(days: int) -> dt.datetime:
         return now - dt.timedelta(days=days)
 
     for office, text in OFFICES:

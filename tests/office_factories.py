@@ -7,9 +7,10 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from coop.governance.offices import Office, add_months, parse_requires
+from coop.ledger.keys import KeyStore
 from coop.models import Cooperative, Member, Proposal, Qualification
 from coop.services import elections, members, offices, pale, proposals
-from tests.factories import OPERATOR, as_member, make_member
+from tests.factories import OPERATOR, as_member, make_coop, make_member
 
 #: The tests' clock: every service call is given ``now``.
 T0 = dt.datetime(2026, 3, 2, 9, 0)
@@ -23,6 +24,16 @@ def found(db: Session, coop: Cooperative, key: str = "treasurer", name: str = "T
     office = Office(key, name, seats, term_months, parse_requires(requires), max_consecutive_terms)
     offices.found_office(db, OPERATOR, coop, office, f"The co-op has {seats} {name.lower()}(s).")
     return office
+
+
+def office_coop(db: Session, keys: KeyStore, council: bool = False) -> Cooperative:
+    """A co-op with a treasurer (one seat, 24 months, accounting:6) and, with ``council``,
+    first a works council (two seats, 12 months, no requirement)."""
+    coop = make_coop(db, keys)
+    if council:
+        found(db, coop, "council", "Works council", seats=2, term_months=12, requires="")
+    found(db, coop)
+    return coop
 
 
 def qualify(db: Session, coop: Cooperative, member: Member, field: str, level: int,

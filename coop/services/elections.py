@@ -37,6 +37,7 @@ from coop.models import (
     Proposal,
     ProposalKind,
     ProposalStatus,
+    Rule,
 )
 from coop.services import audit, ledger, offices, pale, proposals
 from coop.services.actor import Actor
@@ -54,6 +55,11 @@ def draft_election(session: Session, actor: Actor, coop: Cooperative, office_key
     if isinstance(seats, bool) or not isinstance(seats, int) or not 1 <= seats <= office.seats:
         raise InvalidInput(f"{office.name} has {office.seats} seat(s): an election fills at least 1 "
                            f"and at most {office.seats}", field="seats")
+    # One election per office at a time. Drafts for the same office queue on the office's rule
+    # row (a row lock on PostgreSQL; SQLite serialises whole write transactions), so the check
+    # below sees any draft that committed while this one waited.
+    session.execute(select(Rule.id).where(Rule.coop_id == coop.id, Rule.key == office.rule_key)
+                    .with_for_update())
     running = [p.id for p in session.scalars(select(Proposal).where(
         Proposal.coop_id == coop.id, Proposal.kind == KIND, Proposal.status.in_(UNDER_WAY)))
         if p.details.get("office_key") == office.key]

@@ -13,8 +13,9 @@ from coop.db import make_engine, make_session_factory
 from coop.errors import CoopError
 from coop.ledger.keys import KeyStore
 from coop.models import Ballot, BallotChange, Cooperative, LedgerEntry, Member, PayRecord, Proposal
-from coop.services import proposals
+from coop.services import elections, proposals
 from tests.factories import as_member, general_vote, make_coop, make_member, open_for_voting
+from tests.office_factories import found
 
 
 def _setup(url: str, keys: KeyStore, n: int, pay_vote: bool = False) -> tuple[int, int, list[int]]:
@@ -116,3 +117,29 @@ def test_last_ballots_racing_a_deadline_close_execute_the_pay_change_exactly_onc
     assert decisions == 1
     assert pay_records == (1 if p.outcome == "passed" else 0)
     assert indexes == list(range(len(indexes)))
+
+
+def test_two_drafts_of_an_election_for_one_office_racing_leave_one(committed_url, keys):
+    # The check for an election already under way is a read; drafts queue on the office's rule
+    # row, so the second sees the first and is refused.
+    engine = make_engine(committed_url)
+    with make_session_factory(engine)() as s, s.begin():
+        coop = make_coop(s, keys)
+        ms = [make_member(s, coop) for _ in range(2)]
+        found(s, coop)
+        coop_id, member_ids = coop.id, [m.id for m in ms]
+    engine.dispose()
+
+    def draft(member_id: int):
+        def job(s):
+            elections.draft_election(s, as_member(s.get(Member, member_id)), s.get(Cooperative, coop_id), "treasurer")
+        return job
+
+    results = _race(committed_url, [draft(m) for m in member_ids])
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "NoneType"], results
+    engine = make_engine(committed_url)
+    with make_session_factory(engine)() as s:
+        n = s.scalar(select(func.count()).select_from(Proposal).where(
+            Proposal.coop_id == coop_id, Proposal.kind == "election"))
+    engine.dispose()
+    assert n == 1

@@ -13,14 +13,14 @@ from coop.models import BallotChange, Candidacy, LedgerEntry
 from coop.services import elections, ledger, offices, proofs, proposals
 from tests.dbstate import assert_unchanged, snapshot
 from tests.docsnippets import python_snippet, run_snippet
-from tests.factories import as_member, make_coop, set_founding_pay
+from tests.factories import as_member, set_founding_pay
 from tests.office_factories import (
     T0,
     affirmation,
     approve,
     call,
     close,
-    found,
+    office_coop,
     open_vote,
     qualify,
     senior,
@@ -30,10 +30,7 @@ from tests.office_factories import (
 
 @pytest.fixture
 def coop(db, keys):
-    c = make_coop(db, keys)
-    found(db, c, "council", "Works council", seats=2, term_months=12, requires="")
-    found(db, c)  # treasurer: one seat, accounting:6
-    return c
+    return office_coop(db, keys, council=True)  # council (2 seats) and treasurer (1 seat)
 
 
 @pytest.fixture

@@ -12,13 +12,14 @@ from coop.ledger.canonical import decode
 from coop.models import AuditEvent, Candidacy, LedgerEntry, RuleVersion, Term
 from coop.services import elections, members, offices, proposals, recalls, rules
 from tests.dbstate import assert_unchanged, snapshot
-from tests.factories import OPERATOR, as_member, make_coop
+from tests.factories import OPERATOR, as_member
 from tests.office_factories import (
     T0,
     approve,
     call,
     elect,
     found,
+    office_coop,
     open_vote,
     qualify,
     senior,
@@ -28,9 +29,7 @@ from tests.office_factories import (
 
 @pytest.fixture
 def coop(db, keys):
-    c = make_coop(db, keys)
-    found(db, c)  # treasurer: one seat, 24 months, accounting:6
-    return c
+    return office_coop(db, keys)  # treasurer: one seat, 24 months, accounting:6
 
 
 @pytest.fixture

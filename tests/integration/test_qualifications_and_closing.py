@@ -13,15 +13,13 @@ from coop.models import LedgerEntry, PayRecord
 from coop.pay import Supplement, SupplementReason
 from coop.services import members, offices, pale, proposals, recalls
 from tests.dbstate import assert_unchanged, snapshot
-from tests.factories import OPERATOR, as_member, make_coop, make_member
-from tests.office_factories import T0, approve, call, elect, found, open_vote, qualify, senior, stand
+from tests.factories import OPERATOR, as_member, make_member
+from tests.office_factories import T0, approve, call, elect, found, office_coop, open_vote, qualify, senior, stand
 
 
 @pytest.fixture
 def coop(db, keys):
-    c = make_coop(db, keys)
-    found(db, c)  # treasurer: one seat, 24 months, accounting:6
-    return c
+    return office_coop(db, keys)  # treasurer: one seat, 24 months, accounting:6
 
 
 @pytest.fixture

@@ -171,6 +171,20 @@ def stand(session: Session, actor: Actor, coop: Cooperative, election_id: int,
     return c
 
 
+def accept_nomination(session: Session, actor: Actor, coop: Cooperative, election_id: int,
+                      affirmed_pale_version: str | None, now: dt.datetime | None = None) -> Candidacy:
+    """``stand``, for a member who holds a nomination by another: refused if they hold none, so
+    an integration that meant to accept does not silently self-nominate."""
+    member = actor.require_member(coop.id, scope="propose")
+    p = get_election(session, coop, election_id, lock=True, now=now)
+    c = _candidacy(session, p.id, member.id)
+    if c is None or c.status != CS.NOMINATED.value:
+        raise Conflict("you have no nomination to accept in this election"
+                       + (f" (your candidacy is {c.status})" if c else "; to put yourself forward, "
+                          "POST …/candidacies"), field="status")
+    return stand(session, actor, coop, election_id, affirmed_pale_version, now=now)
+
+
 def nominate(session: Session, actor: Actor, coop: Cooperative, election_id: int, nominee: Member,
              now: dt.datetime | None = None) -> Candidacy:
     """Nominate another member; they stand once they accept (``stand``) or decline."""

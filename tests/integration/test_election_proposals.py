@@ -225,6 +225,19 @@ def test_a_nominee_stands_only_on_accepting_and_affirming_the_pale(db, coop, peo
     assert affirmation(db, coop) == "pale.standing v1"
 
 
+def test_accepting_without_a_nomination_is_refused_and_changes_nothing(db, coop, people):
+    p = call(db, coop, "council", people[0])
+    before = snapshot(db)
+    with pytest.raises(Conflict, match="no nomination to accept"):
+        elections.accept_nomination(db, as_member(people[1]), coop, p.id, "pale.standing v1", now=T0)
+    assert_unchanged(db, before)
+    elections.nominate(db, as_member(people[0]), coop, p.id, people[1], now=T0)
+    c = elections.accept_nomination(db, as_member(people[1]), coop, p.id, "pale.standing v1", now=T0)
+    assert (c.status, c.nominated_by_id) == ("standing", people[0].id)
+    with pytest.raises(Conflict, match="your candidacy is standing"):
+        elections.accept_nomination(db, as_member(people[1]), coop, p.id, "pale.standing v1", now=T0)
+
+
 def test_a_nominee_may_decline_and_a_candidate_may_withdraw_until_voting_opens(db, coop, people):
     p = call(db, coop, "council", people[0])
     elections.nominate(db, as_member(people[0]), coop, p.id, people[1], now=T0)

@@ -219,8 +219,11 @@ def dump(schema: type[Schema], obj: Any, status: int = 200) -> Response:
     return json_response(schema().dump(obj), status)
 
 
-def page_response(item: type[Schema], page: Page[Any]) -> Response:
-    response = json_response({"items": item(many=True).dump(page.items), "next_cursor": page.next_cursor})
+def page_response(item: type[Schema], page: Page[Any], each: Callable[[Any], Any] | None = None) -> Response:
+    """``page`` as ``{items, next_cursor}`` with a Link to the next page; ``each`` shapes a
+    row for ``item`` first, where the service's row is not the schema's object."""
+    items = page.items if each is None else [each(x) for x in page.items]
+    response = json_response({"items": item(many=True).dump(items), "next_cursor": page.next_cursor})
     if page.next_cursor:
         args = {**request.args.to_dict(), "cursor": page.next_cursor}
         target = url_for(request.endpoint or "", **(request.view_args or {}), **args)

@@ -123,10 +123,9 @@ def list_deliveries(slug: str, webhook_id: int) -> Response:
     coop = load_coop(slug)
     page = listings.deliveries_page(get_session(), require_actor(), coop, webhook_id,
                                     cursor=q.get("cursor"), limit=q.get("limit"))
-    items = [{**{c: getattr(d, c) for c in (
+    return page_response(s.DeliveryOut, page, lambda row: {**{c: getattr(row[0], c) for c in (
         "id", "event_id", "status", "attempts", "next_attempt_at", "last_attempt_at",
-        "last_status_code", "last_error", "delivered_at", "log")}, "event": event} for d, event in page.items]
-    return page_response(s.DeliveryOut, type(page)(items, page.next_cursor))
+        "last_status_code", "last_error", "delivered_at", "log")}, "event": row[1]})
 
 
 # -- audit -----------------------------------------------------------------------------------

@@ -5,13 +5,14 @@ Each view: load input → one service call → dump. The services decide (who ma
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, g
 
 from coop.errors import NotFound
 from coop.pay import Supplement, SupplementReason
 from coop.schemas import governance as s
 from coop.schemas.common import Empty, PageQuery, page_of
 from coop.services import coops, listings, members, proposals
+from coop.services.paging import in_memory
 from webui.api.core import (
     current_actor,
     dump,
@@ -34,8 +35,6 @@ WRITE_ERRORS = (401, 403, 404, 409, 415, 422)
            query=PageQuery, response=page_of(s.CoopOut), paginated=True)
 def list_coops() -> Response:
     q = load_query(PageQuery)
-    from coop.services.paging import in_memory
-
     page = in_memory(coops.list_coops(get_session()), lambda c: c.slug, kind=str,
                      cursor=q.get("cursor"), limit=q.get("limit"))
     return page_response(s.CoopOut, page)
@@ -49,8 +48,6 @@ def get_coop(slug: str) -> Response:
 @operation(P + "/me", "GET", "Who the token stands for", tag="co-ops", access="member", scope="read",
            response=s.MeOut, errors=READ_ERRORS)
 def me(slug: str) -> Response:
-    from flask import g
-
     coop = load_coop(slug)
     actor = require_actor()
     member = actor.require_member(coop.id, scope="read")
@@ -87,8 +84,7 @@ def list_rules(slug: str) -> Response:
     q = load_query(PageQuery)
     coop = load_coop(slug)
     page = listings.rules_page(get_session(), current_actor(), coop, cursor=q.get("cursor"), limit=q.get("limit"))
-    page = type(page)([_rule(key, v) for key, v in page.items], page.next_cursor)
-    return page_response(s.RuleVersionOut, page)
+    return page_response(s.RuleVersionOut, page, lambda row: _rule(*row))
 
 
 def _rule(key: str, v: object) -> dict[str, object]:
@@ -111,7 +107,7 @@ def list_rule_versions(slug: str, key: str) -> Response:
     coop = load_coop(slug)
     page = listings.rule_versions_page(get_session(), current_actor(), coop, key,
                                        cursor=q.get("cursor"), limit=q.get("limit"))
-    return page_response(s.RuleVersionOut, type(page)([_rule(key, v) for v in page.items], page.next_cursor))
+    return page_response(s.RuleVersionOut, page, lambda v: _rule(key, v))
 
 
 # -- proposals -------------------------------------------------------------------------------

@@ -158,7 +158,7 @@ def list_entries(slug: str) -> Response:
     page = listings.entries_page(get_session(), current_actor(), coop, start=q.get("start"),
                                  end=q.get("end"), kind=q.get("kind"), cursor=q.get("cursor"),
                                  limit=q.get("limit"))
-    return page_response(s.LedgerEntryOut, type(page)([_entry(e) for e in page.items], page.next_cursor))
+    return page_response(s.LedgerEntryOut, page, _entry)
 
 
 @operation(P + "/ledger/entries/{index}", "GET", "One entry with its canonical body", tag="ledger",
@@ -178,7 +178,7 @@ def list_checkpoints(slug: str) -> Response:
     q = load_query(PageQuery)
     coop = load_coop(slug)
     page = listings.checkpoints_page(get_session(), current_actor(), coop, cursor=q.get("cursor"), limit=q.get("limit"))
-    return page_response(s.CheckpointOut, type(page)([_checkpoint(c) for c in page.items], page.next_cursor))
+    return page_response(s.CheckpointOut, page, _checkpoint)
 
 
 @operation(P + "/ledger/checkpoints", "POST", "Sign a checkpoint of the ledger now", tag="ledger",

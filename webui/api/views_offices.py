@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response
 
 from coop.db import utcnow
-from coop.errors import Conflict, NotFound, PolicyViolation
+from coop.errors import NotFound, PolicyViolation
 from coop.models import Candidacy, Member, Proposal, Term
 from coop.schemas import offices as s
 from coop.schemas.common import Empty, PageQuery, page_of
@@ -90,7 +90,7 @@ def list_offices(slug: str) -> Response:
     as_of = _as_of(q.get("as_of"))
     page = in_memory(offices.holders(get_session(), coop.id, as_of), lambda seat: seat.key, kind=str,
                      cursor=q.get("cursor"), limit=q.get("limit"))
-    return page_response(s.OfficeOut, type(page)([_office(x, as_of) for x in page.items], page.next_cursor))
+    return page_response(s.OfficeOut, page, lambda seat: _office(seat, as_of))
 
 
 @operation(P + "/offices/{office_key}", "GET", "An office and its current holders", tag="offices",
@@ -125,7 +125,7 @@ def list_terms(slug: str) -> Response:
         terms = [t for t in terms if t.member_id == q["member_id"]]
     terms.sort(key=lambda t: -t.id)
     page = in_memory(terms, lambda t: -t.id, cursor=q.get("cursor"), limit=q.get("limit"))
-    return page_response(s.TermOut, type(page)([_term(t) for t in page.items], page.next_cursor))
+    return page_response(s.TermOut, page, _term)
 
 
 @operation(P + "/terms/{term_id}", "GET", "A term of office", tag="offices", access="public",
@@ -217,16 +217,20 @@ def list_candidacies(slug: str, election_id: int) -> Response:
     elections.get_election(session, coop, p.id)  # 404 unless an election
     got = in_memory(elections.candidacies(session, p.id), lambda c: c.id, cursor=q.get("cursor"),
                     limit=q.get("limit"))
-    return page_response(s.CandidacyOut, type(got)([_candidacy(c, c.member.name) for c in got.items],
-                                                   got.next_cursor))
+    return page_response(s.CandidacyOut, got, lambda c: _candidacy(c, c.member.name))
 
 
 def _refused_by_pale(exc: PolicyViolation, coop: Any, election_id: int, member: Member) -> Response:
     """A candidacy outside the pale: 422, one error per boundary with its numbers."""
-    reasons = elections.eligibility(get_session(), coop, election_id, member)
-    errors = [dict(zip(("field", "message"), r.split(": ", 1))) if ": " in r else {"field": "member", "message": r}
-              for r in reasons]
+    errors = _boundaries(elections.eligibility(get_session(), coop, election_id, member), "field")
     return problem(422, exc.message, errors or [{"field": "member", "message": exc.message}])
+
+
+def _boundaries(reasons: list[str], name: str) -> list[dict[str, str]]:
+    """The service's "pale.min_tenure_months: active for 5 months…" reasons as
+    ``{name: boundary, "message": …}``; a reason naming no boundary is the member's."""
+    return [dict(zip((name, "message"), r.split(": ", 1))) if ": " in r else {name: "member", "message": r}
+            for r in reasons]
 
 
 def _name(session: Any, coop: Any, member_id: int) -> str:
@@ -241,16 +245,9 @@ def _stand(slug: str, election_id: int, accepting: bool) -> Response:
     data = load_body(s.StandIn)
     coop = load_coop(slug)
     actor, session = require_actor(), get_session()
-    if accepting:
-        me = actor.require_member(coop.id, scope="propose")
-        p = elections.get_election(session, coop, election_id)
-        mine = next((c for c in elections.candidacies(session, p.id) if c.member_id == me.id), None)
-        if mine is None or mine.status != "nominated":
-            raise Conflict("you have no nomination to accept in this election"
-                           + (f" (your candidacy is {mine.status})" if mine else "; to put yourself forward, "
-                              "POST …/candidacies"), field="status")
+    act = elections.accept_nomination if accepting else elections.stand
     try:
-        c = elections.stand(session, actor, coop, election_id, data["affirmed_pale_version"])
+        c = act(session, actor, coop, election_id, data["affirmed_pale_version"])
     except PolicyViolation as exc:
         if exc.field != "member" or actor.member is None:
             raise
@@ -324,9 +321,8 @@ def my_eligibility(slug: str, election_id: int) -> Response:
     coop, _, page = _election(slug, election_id)
     me = actor.require_member(coop.id, scope="read")
     reasons = elections.eligibility(get_session(), coop, election_id, me)
-    breaches = [dict(zip(("boundary", "message"), r.split(": ", 1))) if ": " in r
-                else {"boundary": "member", "message": r} for r in reasons]
-    return dump(s.EligibilityOut, {"eligible": not reasons and page.nominations_open, "breaches": breaches,
+    return dump(s.EligibilityOut, {"eligible": not reasons and page.nominations_open,
+                                   "breaches": _boundaries(reasons, "boundary"),
                                    "nominations_open": page.nominations_open,
                                    "pale": {"version": page.statement.version, "text": page.statement.text}})
 

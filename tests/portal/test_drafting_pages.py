@@ -81,9 +81,20 @@ def test_a_pay_adjustment_that_breaks_the_ratio_is_refused_with_the_numbers_and_
     assert_unchanged(db, before)
 
 
+@pytest.mark.parametrize("field", ["title", "body", "reason"])
+def test_a_nul_in_any_field_is_a_422_page_not_a_database_error(db, w, portal, field):
+    before = snapshot(db)
+    response = portal.post(w.url("proposals/new/pay"), pay_form(w, "21.00", action="submit", **{field: "a\x00b"}),
+                           form_page=w.url("proposals/new/pay"))
+    assert response.status_code == 422
+    assert "contains a character text cannot hold (NUL)" in text_of(response)
+    assert_unchanged(db, before)
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("hourly_rate", "twenty", "'twenty' is not an amount such as 23.50"),
     ("hourly_rate", "NaN", "'NaN' is not an amount such as 23.50"),
+    ("hourly_rate", "1e999999", "'1e999999' is too large"),  # int() of it would raise in coop.pay
     ("subject_member_id", "", "choose whose pay this is about"),
     ("subject_member_id", "999999", "no member"),
     ("reason", "because", "state the reason"),

@@ -154,6 +154,13 @@ def test_an_unknown_rule_is_a_404_page_not_a_stack_trace(w, client):
     assert "no.such.rule" in text_of(response)
 
 
+@pytest.mark.parametrize("page", ["\u00b2", "9" * 30, str(2**31)])
+def test_a_page_number_no_database_takes_is_a_422_page_not_a_500(w, client, page):
+    response = client.get(w.url("decisions"), query_string={"page": page})
+    assert response.status_code == 422
+    assert page in text_of(response)
+
+
 def test_decisions_show_tallies_threshold_quorum_and_outcome(db, w, client):
     raise_ = passed_raise(db, w)
     body = text_of(client.get(w.url("decisions")))

@@ -89,6 +89,8 @@ def test_a_member_adds_a_qualification_on_their_profile_and_it_awaits_verificati
     ({"level": "9"}, "level", "an EQF level from 1 to 8"),
     ({"level": ""}, "level", "choose an EQF level from 1 to 8"),
     ({"level": "six"}, "level", "'six' is not a number"),
+    ({"level": "\u00b2"}, "level", "'\u00b2' is not a number"),  # str.isdigit() says yes, int() says no
+    ({"level": "9" * 30}, "level", "is too large"),
     ({"field": ""}, "field", "name the field, e.g. accounting"),
     ({"field": "x" * 101}, "field", "at most 100 characters"),
     ({"issuer": " "}, "issuer", "who awarded it"),
@@ -108,6 +110,16 @@ def test_bad_input_is_refused_beside_its_field_and_writes_nothing(db, app, coop,
 
 
 # -- verifying ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw", ["\u00b2", "9" * 30])
+def test_an_id_that_is_no_integer_column_value_is_a_422_not_a_500(db, app, coop, people, pending_q, raw):
+    p = as_(app, coop, people[0])
+    before = snapshot(db)
+    response = p.post(url(coop, "qualifications/verify"), {"qualification_id": raw},
+                      form_page=url(coop, "qualifications/pending"))
+    assert response.status_code == 422
+    assert_unchanged(db, before)
+
 
 def test_a_secretary_sees_the_button_and_verifies(db, app, coop, people, pending_q):
     grace, ben = people[0], people[1]

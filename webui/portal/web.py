@@ -23,6 +23,7 @@ from coop.errors import CoopError, InvalidInput, NotFound, PermissionDenied, Una
 from coop.models import Cooperative, Member
 from coop.services import coops
 from coop.services.actor import Actor
+from webui.converters import MAX_ID
 from webui.request_db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,6 +54,12 @@ def _load_coop() -> None:
     # bearer tokens, not cookies, so protection is switched on here rather than app-wide.
     if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config.get("WTF_CSRF_ENABLED", True):
         current_app.extensions["csrf"].protect()
+    # PostgreSQL text cannot hold NUL: refused here once, as the API's ``Str`` field does,
+    # rather than by every service a form reaches (the database would answer with a 500).
+    for source in (request.args, request.form):
+        for name, value in source.items(multi=True):
+            if "\x00" in value:
+                raise InvalidInput("contains a character text cannot hold (NUL)", field=name)
 
 
 def coop() -> Cooperative:
@@ -124,6 +131,10 @@ def decimal_field(name: str, what: str = "an amount such as 23.50") -> Decimal |
         raise InvalidInput(f"'{raw}' is not {what}", field=name) from None
     if not value.is_finite():
         raise InvalidInput(f"'{raw}' is not {what}", field=name)
+    # The API takes at most 9 integer digits; "1e999999" would reach int() in coop.pay as a
+    # number too long to convert (a 500), so a bound is needed here as well.
+    if value.adjusted() > 9:
+        raise InvalidInput(f"'{raw}' is too large", field=name)
     return value
 
 
@@ -131,8 +142,13 @@ def int_field(name: str, source: Any = None) -> int | None:
     raw = ((source or request.form).get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    # isascii(): str.isdigit() also accepts digits int() refuses, such as '²'.
+    if not (raw.isascii() and raw.isdigit()):
         raise InvalidInput(f"'{raw}' is not a number", field=name)
+    # Every number the portal reads is an id, a page or a small count: past an integer
+    # column's range it could only overflow the database driver.
+    if len(raw) > len(str(MAX_ID)) or int(raw) > MAX_ID:
+        raise InvalidInput(f"'{raw}' is too large", field=name)
     return int(raw)
 
 

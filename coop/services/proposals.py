@@ -115,6 +115,9 @@ def _new(session: Session, actor: Actor, coop: Cooperative, kind: str, title: st
     author = actor.require_member(coop.id, scope="propose")
     if not (title or "").strip():
         raise InvalidInput("a proposal needs a title", field="title")
+    limit = Proposal.__table__.c.title.type.length  # every face checks here, not only the API
+    if len(title.strip()) > limit:
+        raise InvalidInput(f"a title has at most {limit} characters", field="title")
     p = Proposal(
         coop_id=coop.id, kind=kind, title=title.strip(), body=(body or "").strip(),
         status=S.DRAFT.value, author_id=author.id,

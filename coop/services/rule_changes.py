@@ -106,6 +106,10 @@ def prepare(session: Session, coop: Cooperative, change: dict[str, Any]) -> dict
             entrenched = old.entrenched if old else False
         if not title:
             raise InvalidInput("a rule needs a title", field="title")
+        # Checked when drafted: the rule version is written only when the vote passes.
+        limit = RuleVersion.__table__.c.title.type.length
+        if len(title) > limit:
+            raise InvalidInput(f"a rule's title has at most {limit} characters", field="title")
         if not text:
             raise InvalidInput("a rule needs its text", field="text")
     if not isinstance(params, dict):

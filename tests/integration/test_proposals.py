@@ -267,3 +267,20 @@ def test_when_the_coop_already_breaks_its_ratio_a_change_that_narrows_it_may_sti
     with pytest.raises(PolicyViolation, match="ratio"):
         proposals.draft_pay_adjustment(db, as_member(low), coop, "Raise the highest", "", high,
                                        {"hourly_rate": Decimal("41.00"), "reason": "other"})
+
+
+def test_over_long_titles_are_refused_when_drafted_and_write_nothing(db, coop):
+    # The columns hold 200 characters: without this the portal (which calls the services with
+    # no schema in between) got a 500 on PostgreSQL, and a rule title would fail only when
+    # the passed vote tried to write the rule version.
+    m = make_member(db, coop)
+    before = snapshot(db)
+    with pytest.raises(InvalidInput, match="at most 200 characters") as exc:
+        proposals.draft_general(db, as_member(m), coop, "T" * 201, "")
+    assert exc.value.field == "title"
+    with pytest.raises(InvalidInput, match="at most 200 characters") as exc:
+        proposals.draft_rule_change(db, as_member(m), coop, "Rename the purpose", "", {
+            "action": "amend", "rule_key": "purpose", "title": "P" * 201})
+    assert exc.value.field == "title"
+    assert_unchanged(db, before)
+    assert proposals.draft_general(db, as_member(m), coop, "T" * 200, "").title == "T" * 200

@@ -207,7 +207,6 @@ class Pay:
 
     def annualised_cents(self, weeks_per_year: int = 52) -> int:
         """``annualised`` as integer cents, for exact sums across members."""
-        # Cents × hundredths of an hour counts ten-thousandths of a currency unit: /10_000.
         return annual_cents(self.total_hourly_cents, hundredths(self.weekly_hours, "weekly_hours"),
                             _check_weeks(weeks_per_year))
 

@@ -16,6 +16,7 @@ from typing import IO
 import click
 
 from coop.cli.base import Context, cli, coop_option, handle_errors, pass_ctx, resolve_coop
+from coop.cli.table import echo_table
 from coop.ledger import checkpoint as notes
 from coop.ledger import export as export_file
 from coop.ledger.canonical import decode
@@ -161,8 +162,6 @@ def key_(ctx: Context, coop_slug: str | None, pem: bool) -> None:
 @handle_errors
 def checkpoints_(ctx: Context, coop_slug: str | None) -> None:
     """Every signed checkpoint, oldest first."""
-    from coop.cli.table import echo_table
-
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         echo_table(("size", "root", "signed (UTC)"),

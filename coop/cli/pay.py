@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from coop.cli.base import Context, cli, coop_option, fail, handle_errors, pass_ctx, resolve_coop
+from coop.cli.base import Context, cli, coop_option, fail, handle_errors, pass_ctx, read_csv_text, resolve_coop
 from coop.cli.table import echo_table
-from coop.errors import InvalidInput
 from coop.pay import PayStatistics, format_ratio
 from coop.services import pay_import, pay_reports
 from coop.services.actor import Actor
@@ -110,10 +109,7 @@ def import_(ctx: Context, csv_file: Path, coop_slug: str | None) -> None:
     optionally effective_date (YYYY-MM-DD) and supplements ("first aid:0.75:skills; …").
     Each row becomes a founding pay record on the ledger. All or nothing; refused if the
     table would break the co-op's pay policy."""
-    try:
-        text = csv_file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{csv_file.name} is not UTF-8 text; save it as CSV UTF-8", field="CSV") from None
+    text = read_csv_text(csv_file)
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         try:

@@ -94,7 +94,7 @@ def read(fh: IO[str]) -> tuple[dict[str, Any], Iterator[EntryRow]]:
                     return
                 try:
                     yield _row(_item(line))
-                except (KeyError, TypeError, ValueError) as exc:
+                except (AttributeError, KeyError, TypeError, ValueError) as exc:
                     raise ExportError(f"line {number} of the export is not an entry: {exc}") from None
             raise ExportError("the export ends before its closing ]}: it was cut short")
 
@@ -106,7 +106,17 @@ def read(fh: IO[str]) -> tuple[dict[str, Any], Iterator[EntryRow]]:
         raise ExportError(f"not a coop ledger export: {exc}") from None
     _check_header(document)
     entries = document.pop("entries", [])
-    return document, (_row(item) for item in entries)
+    if not isinstance(entries, list):
+        raise ExportError("the export's entries are not a list")
+
+    def rows() -> Iterator[EntryRow]:
+        for number, item in enumerate(entries):
+            try:
+                yield _row(item)
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                raise ExportError(f"item {number} of the export's entries is not an entry: {exc}") from None
+
+    return document, rows()
 
 
 def _check_header(header: Any) -> None:
@@ -138,16 +148,21 @@ def verify_file(path: Path | str, verifier_key: str | None = None,
     """
     with open(path, encoding="utf-8") as fh:
         header, rows = read(fh)
-        key, source = trusted_key(header, verifier_key)
-        kept = [saved_checkpoint(note, header["origin"], key, label) for label, note in saved]
-        head = header.get("head") or {}
-        checkpoints = [
-            CheckpointRow(cp["size"], bytes.fromhex(cp["root"]), cp["note"],
-                          dt.datetime.fromisoformat(cp["signed_at"]) if cp.get("signed_at") else None)
-            for cp in header.get("checkpoints", [])
-        ] + kept
+        try:
+            key, source = trusted_key(header, verifier_key)
+            kept = [saved_checkpoint(note, header["origin"], key, label) for label, note in saved]
+            head = header.get("head") or {}
+            checkpoints = [
+                CheckpointRow(cp["size"], bytes.fromhex(cp["root"]), cp["note"],
+                              dt.datetime.fromisoformat(cp["signed_at"]) if cp.get("signed_at") else None)
+                for cp in header.get("checkpoints", [])
+            ] + kept
+            stated_head = (head["size"], bytes.fromhex(head["root"])) if head else None
+        except (KeyError, TypeError, AttributeError) as exc:
+            # A file edited or written by hand: one readable error, not a traceback.
+            raise ExportError(f"the export's header is malformed ({type(exc).__name__}: {exc})") from None
         result = verify(
             rows, origin=header["origin"], public_key=key, checkpoints=checkpoints,
-            head=(head["size"], bytes.fromhex(head["root"])) if head else None, progress=progress,
+            head=stated_head, progress=progress,
         )
     return result, header, source

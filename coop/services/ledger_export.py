@@ -13,6 +13,7 @@ import base64
 import csv
 import json
 from collections.abc import Callable, Iterator
+from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from sqlalchemy import select
@@ -88,8 +89,11 @@ CSV_COLUMNS = [
 
 def _flatten(index: int, kind: str, body: bytes, leaf: bytes | None) -> dict[str, Any]:
     try:
-        data = json.loads(as_bytes(body))
+        # Decimal, not float: a number a tampered body holds reaches the sheet as written.
+        data = json.loads(as_bytes(body), parse_float=Decimal)
     except ValueError:
+        data = {}
+    if not isinstance(data, dict):  # a tampered body may be any JSON value
         data = {}
     row = {k: data.get(k) for k in CSV_COLUMNS if k in data and not isinstance(data.get(k), (dict, list))}
     supplements = data.get("supplements") or []
@@ -106,8 +110,6 @@ def _flatten(index: int, kind: str, body: bytes, leaf: bytes | None) -> dict[str
 
 
 def _sum_amounts(supplements: list[Any]) -> str:
-    from decimal import Decimal, InvalidOperation
-
     try:
         return str(sum((Decimal(s["amount"]) for s in supplements), Decimal("0.00")))
     except (InvalidOperation, KeyError, TypeError):

@@ -115,6 +115,10 @@ def import_csv(session: Session, actor: Actor, coop: Cooperative, text: str,
     except PolicyViolation as exc:
         savepoint.rollback()
         return _rejected([RowError(0, exc.field or "hourly_rate", exc.message)], rows, dry_run)
+    except BaseException:
+        # Anything else still leaves no member without the pay the same file gave them.
+        savepoint.rollback()
+        raise
     if dry_run:
         savepoint.rollback()
     else:

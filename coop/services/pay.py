@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from coop.errors import InvalidInput
@@ -20,14 +20,20 @@ def policy(session: Session, coop_id: int) -> PayPolicy:
         raise InvalidInput(f"the pay policy in the rules is malformed: {exc}") from None
 
 
-def current_records(session: Session, coop_id: int, as_of: dt.date | None = None) -> list[PayRecord]:
-    """Each member's latest pay record (effective on or before ``as_of``). One query."""
+def latest_entries(coop_id: int, as_of: dt.date | None = None) -> Subquery:
+    """(member_id, entry_index) of each member's record in force on ``as_of``: the latest
+    appended (highest entry index) whose effective date is on or before it."""
     latest = select(PayRecord.member_id, func.max(PayRecord.entry_index).label("entry_index")).where(
         PayRecord.coop_id == coop_id
     )
     if as_of is not None:
         latest = latest.where(PayRecord.effective_date <= as_of)
-    latest_sq = latest.group_by(PayRecord.member_id).subquery()
+    return latest.group_by(PayRecord.member_id).subquery()
+
+
+def current_records(session: Session, coop_id: int, as_of: dt.date | None = None) -> list[PayRecord]:
+    """Each member's latest pay record (effective on or before ``as_of``). One query."""
+    latest_sq = latest_entries(coop_id, as_of)
     return list(session.scalars(
         select(PayRecord)
         .join(latest_sq, (PayRecord.member_id == latest_sq.c.member_id)

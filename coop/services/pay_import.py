@@ -37,7 +37,12 @@ def _decimal(text: str, field: str, line: int, errors: list[RowError]) -> Decima
     except InvalidOperation:
         errors.append(RowError(line, field, f"'{text}' is not an amount such as 23.50"))
         return None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+    try:
+        whole_cents = value.is_finite() and value >= 0 and value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # quantize past the context's precision: 1e30
+        errors.append(RowError(line, field, f"'{text}' is too large an amount"))
+        return None
+    if not whole_cents:
         errors.append(RowError(line, field, f"'{text}' must be a non-negative amount with at most two decimals"))
         return None
     return value
@@ -153,7 +158,6 @@ def import_founding_pay(session: Session, actor: Actor, coop: Cooperative, text:
         record = ledger.append_pay_record(session, coop, member.id, member.name, p, policy.weeks_per_year,
                                           authority="founding", effective_date=effective)
         records.append(record)
-        events.emit(session, coop.id, "ledger.appended", {"index": record.entry_index, "kind": "pay"})
         events.emit(session, coop.id, "pay.changed", {"member_id": member.id, "proposal_id": None,
                                                       "entry_index": record.entry_index,
                                                       "authority": "founding"})

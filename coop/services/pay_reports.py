@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coop.db import utcnow
@@ -54,13 +54,9 @@ def pay_table(session: Session, coop: Cooperative, as_of: dt.date | None = None,
     """Each member's pay in force on ``as_of`` (default: now), by name. One query.
 
     The record in force is the latest appended (highest entry index) whose effective date
-    is on or before ``as_of``, as ``services.pay.current_records`` defines it. Members whose
+    is on or before ``as_of``, as ``services.pay.latest_entries`` defines it. Members whose
     latest record pays nothing (departures) are left out unless ``include_unpaid``."""
-    latest = select(PayRecord.member_id, func.max(PayRecord.entry_index).label("entry_index")).where(
-        PayRecord.coop_id == coop.id)
-    if as_of is not None:
-        latest = latest.where(PayRecord.effective_date <= as_of)
-    sq = latest.group_by(PayRecord.member_id).subquery()
+    sq = pay.latest_entries(coop.id, as_of)
     rows = session.execute(
         select(PayRecord, Member.name, Member.status)
         .join(sq, (PayRecord.member_id == sq.c.member_id) & (PayRecord.entry_index == sq.c.entry_index))

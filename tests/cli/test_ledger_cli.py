@@ -185,3 +185,9 @@ def test_long_commands_show_progress_on_a_terminal_and_nothing_in_a_pipe(demo: C
     assert on_terminal.stdout == piped.stdout  # stdout stays clean for scripts
     exported = demo.ok("ledger", "export", "--output", str(tmp_path / "l.json"))
     assert f"\rexported {n:,} entries…" in exported.stderr
+
+
+def test_pay_import_of_a_file_that_is_not_utf8_is_one_error_line(demo: Coop, tmp_path: Path) -> None:
+    path = tmp_path / "pay.csv"
+    path.write_bytes("email,hourly_rate,weekly_hours\nzoë@example.org,20.00,37.50\n".encode("latin-1"))
+    assert demo.fails("pay", "import", str(path)) == "error: CSV: pay.csv is not UTF-8 text; save it as CSV UTF-8"

@@ -6,7 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text, update
 
+from coop.models import LedgerEntry
 from coop.pay import Pay
 from coop.services import audit_report, ledger, members, proposals
 from coop.services.actor import Actor
@@ -86,3 +88,33 @@ def test_the_report_issues_a_constant_number_of_queries(db, coop, staff):
     with count_queries(db) as large:
         audit_report.report(db, coop)
     assert large.count == small.count
+
+
+
+def _forge_decision(db, coop, index, forge) -> None:
+    """Rewrite one entry's body behind the application's back. Dropping the append-only
+    trigger is rolled back with the rest of the test's transaction."""
+    conn = db.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("DROP TRIGGER ledger_entries_append_only ON ledger_entries"))
+    else:
+        conn.execute(text("DROP TRIGGER ledger_entries_no_update"))
+    entry = db.get(LedgerEntry, (coop.id, index))
+    forged = forge(bytes(entry.body))
+    assert forged != bytes(entry.body)
+    db.execute(update(LedgerEntry).where(LedgerEntry.coop_id == coop.id, LedgerEntry.index == index)
+               .values(body=forged))
+    db.expire_all()
+
+
+@pytest.mark.parametrize("forge", [
+    lambda body: body.replace(b'"yes":2', b'"yes":2.0'),  # a float tally equal to the count
+    lambda body: b"[" + body + b"]",  # valid JSON, but no entry
+], ids=["float-tally", "not-an-object"])
+def test_a_decision_record_not_read_back_exactly_is_an_anomaly(db, coop, staff, forge):
+    p = pay_vote(db, coop, staff[0], staff[1], staff[1:], "23.00", ["yes", "yes", "abstain"])
+    assert audit_report.report(db, coop).ok
+    _forge_decision(db, coop, p.decision_entry_index, forge)
+    (trace,) = audit_report.report(db, coop).traces
+    assert [str(a) for a in audit_report.report(db, coop).anomalies] == [
+        f"entry {trace.entry_index}, proposal {p.id}: the decision is not on the ledger"]

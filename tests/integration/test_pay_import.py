@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from coop.errors import PermissionDenied, PolicyViolation
+from coop.errors import InvalidInput, PermissionDenied, PolicyViolation
 from coop.models import PayRecord
 from coop.pay import SupplementReason
-from coop.services import pay, verification
+from coop.services import events, member_import, pay, pay_import, verification
 from coop.services.actor import Actor
 from coop.services.members import ImportRejected
 from coop.services.pay_import import import_founding_pay
@@ -92,3 +92,37 @@ def test_only_the_secretary_imports_founding_pay(db, coop, staff):
     with pytest.raises(PermissionDenied):
         import_founding_pay(db, as_member(staff[0]), coop, csv_for(staff, "{0},20.00,37.50,,"))
     assert db.scalars(select(PayRecord)).first() is None
+
+
+def test_each_founding_entry_is_announced_once(db, coop, staff, monkeypatch):
+    seen = []
+    monkeypatch.setattr(events, "_listeners", [*events._listeners,
+                                               lambda s, cid, name, payload: seen.append((name, payload))])
+    records = import_founding_pay(db, OPERATOR, coop, csv_for(staff, "{0},20.00,37.50,,", "{1},21.00,37.50,,"))
+    appended = [p["index"] for name, p in seen if name == "ledger.appended"]
+    changed = [p["entry_index"] for name, p in seen if name == "pay.changed"]
+    assert appended == changed == [r.entry_index for r in records]
+
+
+def test_a_combined_import_that_fails_after_adding_members_leaves_none(db, coop, staff, monkeypatch):
+    # Any error once the members are written (here, from the founding-pay step) must take
+    # them back with it, whatever the caller then does with the session.
+    def refuse(*args, **kwargs):
+        raise InvalidInput("refused for the test")
+
+    monkeypatch.setattr(pay_import, "import_founding_pay", refuse)
+    before = snapshot(db)
+    with pytest.raises(InvalidInput):
+        member_import.import_csv(db, OPERATOR, coop, "name,email,hourly_rate,weekly_hours\n"
+                                                     "Eve,eve@example.org,20.00,37.50\n")
+    assert_unchanged(db, before)
+
+
+def test_an_amount_too_large_to_hold_in_cents_is_a_row_error(db, coop, staff):
+    before = snapshot(db)
+    with pytest.raises(ImportRejected) as exc:
+        import_founding_pay(db, OPERATOR, coop, csv_for(staff, "{0},1e30,37.50,,", "{1},20.00,37.50,x:1e40:skills,"))
+    assert [str(e) for e in exc.value.errors] == [
+        "line 2, hourly_rate: '1e30' is too large an amount",
+        "line 3, supplements: '1e40' is too large an amount"]
+    assert_unchanged(db, before)

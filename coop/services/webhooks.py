@@ -119,13 +119,6 @@ def on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any]
     """Listener: record the event for every active subscription that wants it."""
     if event not in EVENTS:
         return
-    if event == "ledger.appended":
-        # Some callers emit this beside ledger.append's own emit; one entry, one event.
-        seen = session.info.setdefault("coop.webhooks.appended", set())
-        key = (coop_id, payload.get("index"))
-        if key in seen:
-            return
-        seen.add(key)
     subs = session.execute(select(WebhookSubscription.id, WebhookSubscription.events).where(
         WebhookSubscription.coop_id == coop_id, WebhookSubscription.active.is_(True))).all()
     wanted = [sid for sid, names in subs if event in (names or [])]

@@ -5,7 +5,6 @@ SQLite (the embedded default) and PostgreSQL (production) are both first-class.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,12 +26,6 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
-
-
-def utcnow() -> dt.datetime:
-    """Naive UTC. Every timestamp in the database is naive UTC so that SQLite (which keeps
-    no zone) and PostgreSQL compare the same way."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class DecimalString(TypeDecorator[Decimal]):

@@ -84,26 +84,26 @@ def seed_offices(session: Session, coop: Cooperative, members_by_email: dict[str
     # Kenji's installation certificate, verified by a peer: Rahul holds the field at level 5.
     q = members.add_qualification(session, OPERATOR, coop, people["kenji"], "electrical engineering", 5,
                                   "City & Guilds", (now - dt.timedelta(days=400)).date(),
-                                  title="2391 Inspection and Testing of Electrical Installations")
-    members.verify_qualification(session, Actor.of(people["rahul"]), coop, q)
+                                  title="2391 Inspection and Testing of Electrical Installations", now=now)
+    members.verify_qualification(session, Actor.of(people["rahul"]), coop, q, now=now)
 
     treasurer = _election(session, coop, people, "treasurer", author="grace", drafted=ago(20),
                           stand=("marisol",), refused="fatima",
                           ballots={"ada": ("marisol",), "grace": ("marisol",), "lena": ("marisol",),
                                    "rahul": ("marisol",), "tomasz": ("marisol",), "samuel": ("marisol",),
-                                   "owen": ("marisol",), "kenji": ("marisol",), "noor": ()})
+                                   "owen": ("marisol",), "kenji": ("marisol",), "noor": ()}, now=now)
     safety = _election(session, coop, people, "safety_officer", author="lena", drafted=ago(19),
                        stand=("tomasz",),
                        ballots={"ada": ("tomasz",), "grace": ("tomasz",), "lena": ("tomasz",),
                                 "rahul": ("tomasz",), "marisol": ("tomasz",), "samuel": ("tomasz",),
-                                "owen": ("tomasz",), "kenji": ("tomasz",), "ingrid": ()})
+                                "owen": ("tomasz",), "kenji": ("tomasz",), "ingrid": ()}, now=now)
     for p in (treasurer, safety):
         assert p.voting_closes_at is not None
         proposals.close_due(session, now=p.voting_closes_at, coop_id=coop.id)
     lead = _election(session, coop, people, "technical_lead", author="ada", drafted=ago(9),
                      stand=("rahul", "samuel"), nominated={"kenji": "lena"},
                      ballots={"ada": ("rahul",), "marisol": ("rahul", "kenji"), "tomasz": ("rahul", "samuel"),
-                              "owen": ("kenji",), "noor": ()})
+                              "owen": ("kenji",), "noor": ()}, now=now)
     session.flush()
     return SeededOffices(offices=len(OFFICES), elections=3, open_elections=1, open_election_id=lead.id,
                          terms=len(offices.history(session, coop.id)), learning_records=records)
@@ -111,9 +111,9 @@ def seed_offices(session: Session, coop: Cooperative, members_by_email: dict[str
 
 def _election(session: Session, coop: Cooperative, people: dict[str, Member], office_key: str, author: str,
               drafted: dt.datetime, stand: tuple[str, ...], ballots: dict[str, tuple[str, ...]],
-              nominated: dict[str, str] | None = None, refused: str | None = None) -> Proposal:
+              nominated: dict[str, str] | None = None, refused: str | None = None, *, now: dt.datetime) -> Proposal:
     p = elections.draft_election(session, Actor.of(people[author]), coop, office_key,
-                                 body="Nominations are open: stand yourself or nominate a colleague.")
+                                 body="Nominations are open: stand yourself or nominate a colleague.", now=now)
     p.created_at = drafted  # the services stamp creation with the real clock
     proposals.open_deliberation(session, Actor.of(people[author]), coop, p.id, now=drafted)
     version = pale.statement(session, coop.id).version
@@ -132,7 +132,7 @@ def _election(session: Session, coop: Cooperative, people: dict[str, Member], of
         except PolicyViolation as exc:
             # A refused candidacy writes nothing of its own; the audit trail keeps the attempt.
             audit.record(session, Actor.of(people[refused]), coop.id, "candidacy.refused", "proposal", p.id,
-                         member_id=people[refused].id, reason=exc.message)
+                         member_id=people[refused].id, reason=exc.message, now=now)
     assert p.deliberation_ends_at is not None
     proposals.open_voting(session, Actor.of(people[author]), coop, p.id, now=p.deliberation_ends_at)
     for i, (login, approved) in enumerate(ballots.items()):
@@ -152,5 +152,5 @@ def _learning(session: Session, coop: Cooperative, people: dict[str, Member], no
         r = education.add_record(session, Actor.of(people[login]), coop, people[login], data, now=now)
         if gained and (gained[2:] or (True,))[0]:
             # A peer qualified in the field at the level or higher verifies it (Rahul, EQF 5).
-            education.verify_record(session, Actor.of(people["rahul"]), coop, r.id)
+            education.verify_record(session, Actor.of(people["rahul"]), coop, r.id, now=now)
     return len(LEARNING)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from coop.db import make_engine
 from coop.ledger.keys import KeyStore
 from coop.migrate import upgrade
+from tests.clock import Clock
 from tests.pgdb import throwaway_database
 
 POSTGRES_URL = os.environ.get("COOP_TEST_POSTGRES_URL")
@@ -69,6 +70,16 @@ def db(engine: Engine) -> Iterator[Session]:
         connection.close()
 
 
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The test's clock, at ``tests.clock.NOW``: the test app reads it once per request and an
+    in-process command (click's CliRunner) once per command, so no test depends on the day
+    it runs."""
+    test_clock = Clock()
+    monkeypatch.setattr("coop.cli.base.utcnow", test_clock)
+    return test_clock
+
+
 @pytest.fixture(scope="session")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> KeyStore:
     return KeyStore(tmp_path_factory.mktemp("keys"))
@@ -97,14 +108,14 @@ def settings(database_url: str, keys: KeyStore, tmp_path: Path):  # type: ignore
 
 
 @pytest.fixture
-def app(engine: Engine, db: Session, settings):  # type: ignore[no-untyped-def]
+def app(engine: Engine, db: Session, settings, clock: Clock):  # type: ignore[no-untyped-def]
     """The Flask app, its requests sharing the test's rolled-back transaction: each request's
     commit only releases a savepoint, so the test sees (and then discards) what it wrote."""
     from sqlalchemy.orm import sessionmaker
 
     from webui import create_app
 
-    flask_app = create_app(settings, engine=engine, TESTING=True, WTF_CSRF_ENABLED=True)
+    flask_app = create_app(settings, engine=engine, clock=clock, TESTING=True, WTF_CSRF_ENABLED=True)
     flask_app.extensions["coop.sessions"] = sessionmaker(
         bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)
     return flask_app

@@ -10,6 +10,7 @@ from coop.governance.offices import Office, add_months, parse_requires
 from coop.ledger.keys import KeyStore
 from coop.models import Cooperative, Member, Proposal, Qualification
 from coop.services import elections, members, offices, pale, proposals
+from tests.clock import NOW
 from tests.factories import OPERATOR, as_member, make_coop, make_member
 
 #: The tests' clock: every service call is given ``now``.
@@ -22,7 +23,7 @@ def found(db: Session, coop: Cooperative, key: str = "treasurer", name: str = "T
           term_months: int = 24, requires: str = "accounting:6",
           max_consecutive_terms: int | None = None) -> Office:
     office = Office(key, name, seats, term_months, parse_requires(requires), max_consecutive_terms)
-    offices.found_office(db, OPERATOR, coop, office, f"The co-op has {seats} {name.lower()}(s).")
+    offices.found_office(db, OPERATOR, coop, office, f"The co-op has {seats} {name.lower()}(s).", now=NOW)
     return office
 
 
@@ -39,9 +40,9 @@ def office_coop(db: Session, keys: KeyStore, council: bool = False) -> Cooperati
 def qualify(db: Session, coop: Cooperative, member: Member, field: str, level: int,
             verified: bool = True) -> Qualification:
     q = members.add_qualification(db, OPERATOR, coop, member, field, level, "Test Institute",
-                                  dt.date(2015, 6, 30))
+                                  dt.date(2015, 6, 30), now=NOW)
     if verified:
-        members.verify_qualification(db, OPERATOR, coop, q)
+        members.verify_qualification(db, OPERATOR, coop, q, now=NOW)
     return q
 
 
@@ -57,7 +58,7 @@ def affirmation(db: Session, coop: Cooperative) -> str:
 def call(db: Session, coop: Cooperative, office_key: str, author: Member, at: dt.datetime = T0,
          seats: int | None = None) -> Proposal:
     """Draft an election and open its nomination period at ``at``."""
-    p = elections.draft_election(db, as_member(author), coop, office_key, seats=seats)
+    p = elections.draft_election(db, as_member(author), coop, office_key, seats=seats, now=NOW)
     proposals.open_deliberation(db, as_member(author), coop, p.id, now=at)
     return p
 

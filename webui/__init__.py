@@ -6,11 +6,14 @@ schema is made by ``coop db upgrade``.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 
+from coop.clock import utcnow
 from coop.config import Settings
 from coop.db import make_engine, make_session_factory
 from coop.ledger.keys import KeyStore
@@ -22,7 +25,9 @@ from webui.converters import IdConverter, TextConverter
 FACES = ["webui.api", "webui.portal"]
 
 
-def create_app(settings: Settings | None = None, engine: Any = None, **overrides: Any) -> Flask:
+def create_app(settings: Settings | None = None, engine: Any = None,
+               clock: Callable[[], dt.datetime] | None = None, **overrides: Any) -> Flask:
+    """``clock`` (default: the wall clock) is read once per request; tests pass a fixed one."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config.update(
@@ -43,6 +48,7 @@ def create_app(settings: Settings | None = None, engine: Any = None, **overrides
     app.extensions["coop.engine"] = engine
     app.extensions["coop.sessions"] = make_session_factory(engine)
     app.extensions["coop.keys"] = KeyStore(settings.key_dir)
+    app.extensions["coop.clock"] = clock or utcnow
     app.url_map.converters["coop_id"] = IdConverter
     app.url_map.converters["default"] = TextConverter
     request_db.init_app(app)

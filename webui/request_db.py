@@ -1,4 +1,4 @@
-"""One database session and one commit per request.
+"""One database session, one reading of the clock and one commit per request.
 
 Handlers call services, which flush; the commit happens once, after the handler, only if
 the response is not an error. A test may install a session of its own (``coop.session``
@@ -6,6 +6,8 @@ in ``app.extensions``'s factory) to keep its work inside a rolled-back transacti
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import Flask, Response, current_app, g
 from sqlalchemy.orm import Session
@@ -17,6 +19,14 @@ def get_session() -> Session:
     if "db" not in g:
         g.db = current_app.extensions["coop.sessions"]()
     return g.db  # type: ignore[no-any-return]
+
+
+def request_now() -> dt.datetime:
+    """The request's one reading of the clock (the app's ``coop.clock``): every service the
+    request calls gets this same instant, so a page never mixes two times."""
+    if "now" not in g:
+        g.now = current_app.extensions["coop.clock"]()
+    return g.now  # type: ignore[no-any-return]
 
 
 def keys() -> KeyStore:

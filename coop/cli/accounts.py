@@ -25,7 +25,7 @@ def _issue(ctx: Context, member_ref: str, coop_slug: str | None, purpose: str) -
         coop = resolve_coop(session, coop_slug)
         m = member_service.find_member(session, coop.id, member_ref)
         issue = account_service.create_invitation if purpose == "invite" else account_service.create_reset
-        token = issue(session, OPERATOR, coop, m)
+        token = issue(session, OPERATOR, coop, m, now=ctx.now)
         lifetime = account_service.LIFETIME[purpose]
         what = "invitation" if purpose == "invite" else "password reset"
         click.echo(f"{what} for {m.name} <{m.email}>, valid for {_human(lifetime.total_seconds())}")
@@ -80,5 +80,5 @@ def set_password(ctx: Context, member_ref: str, coop_slug: str | None, password_
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         m = member_service.find_member(session, coop.id, member_ref)
-        account_service.set_password(session, OPERATOR, m, password)
+        account_service.set_password(session, OPERATOR, m, password, now=ctx.now)
         click.echo(f"password set for {m.name} <{m.email}>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ import click
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
+from coop.clock import utcnow
 from coop.config import Settings
 from coop.db import make_engine, make_session_factory
 from coop.errors import CoopError, InvalidInput
@@ -25,6 +27,8 @@ class Context:
     def __init__(self) -> None:
         self.settings = Settings.from_env()
         self._engine = None
+        #: The command's one reading of the clock: every service it calls gets this instant.
+        self.now: dt.datetime = utcnow()
 
     @property
     def engine(self):  # type: ignore[no-untyped-def]

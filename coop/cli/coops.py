@@ -26,7 +26,7 @@ def coops() -> None:
 def create(ctx: Context, slug: str, name: str, currency: str) -> None:
     """Found a co-op with the default constitution, an empty ledger and a signing key."""
     with ctx.session() as session:
-        coop = coop_service.create_coop(session, Actor.operator(), ctx.keys, slug, name, currency)
+        coop = coop_service.create_coop(session, Actor.operator(), ctx.keys, slug, name, currency, now=ctx.now)
         click.echo(f"founded {coop.name} ({coop.slug}), currency {coop.currency}")
         click.echo(f"checkpoint key: {ctx.keys.path(coop.slug)} (public key {coop.public_key.hex()})")
 

@@ -47,7 +47,7 @@ def report(ctx: Context, coop_slug: str | None, year_text: str | None, fmt: str)
     year = _year(year_text)
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
-        rep = education_service.report(session, coop, year)
+        rep = education_service.report(session, coop, year, now=ctx.now)
         rows = [(r.member_id, r.name, r.status, r.completed, r.expected, r.due_to_date,
                  "behind" if r.status == "active" and r.behind else "") for r in rep.members]
         headers = ("member_id", "name", "status", "completed_hours", "expected_hours", "due_to_date", "note")
@@ -80,7 +80,7 @@ def import_(ctx: Context, csv_file: Path, coop_slug: str | None) -> None:
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         try:
-            added = import_records(session, OPERATOR, coop, text)
+            added = import_records(session, OPERATOR, coop, text, now=ctx.now)
         except member_service.ImportRejected as exc:
             for error in exc.errors:
                 click.echo(f"{csv_file.name}: {error}", err=True)
@@ -123,7 +123,7 @@ def verify(ctx: Context, record_id: int, coop_slug: str | None, verifier: str | 
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         actor = OPERATOR if verifier is None else Actor.of(member_service.find_member(session, coop.id, verifier))
-        q = education_service.verify_record(session, actor, coop, record_id)
+        q = education_service.verify_record(session, actor, coop, record_id, now=ctx.now)
         click.echo(f"verified: qualification {q.id}, {q.field} at EQF level {q.level}"
                    + (f", by {actor.member.name}" if actor.member is not None else ""))
 
@@ -137,7 +137,7 @@ def remind(ctx: Context, coop_slug: str | None) -> None:
     schedule, e.g. monthly)."""
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
-        behind = education_service.remind_behind(session, coop)
+        behind = education_service.remind_behind(session, coop, now=ctx.now)
         chose = education_service.chose_reminders(session, [r.member_id for r in behind])
         for r in behind:
             click.echo(f"  {r.name}: {r.completed} of {r.due_to_date} hours due so far"

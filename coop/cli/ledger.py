@@ -118,9 +118,11 @@ def export_(ctx: Context, coop_slug: str | None, fmt: str, output: Path | None) 
     """Write the ledger for auditors (json: verifiable offline) or spreadsheets (csv)."""
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
-        write = ledger_export.write_json if fmt == "json" else ledger_export.write_csv
         with _output(output, "" if fmt == "csv" else None) as out, progress("exported") as show:
-            n = write(session, coop, out, show)
+            if fmt == "json":
+                n = ledger_export.write_json(session, coop, out, show, now=ctx.now)
+            else:
+                n = ledger_export.write_csv(session, coop, out, show)
     if output is not None:
         click.echo(f"exported {n} entries of {coop.slug} to {output}", err=True)
 
@@ -133,7 +135,7 @@ def checkpoint_(ctx: Context, coop_slug: str | None) -> None:
     """Sign a checkpoint of the ledger's size and root (nothing new if it has not moved)."""
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
-        cp = checkpoints.sign(session, ctx.keys, coop)
+        cp = checkpoints.sign(session, ctx.keys, coop, now=ctx.now)
         click.echo(cp.note, nl=False)
 
 

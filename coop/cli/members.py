@@ -38,7 +38,7 @@ def add(ctx: Context, coop_slug: str | None, name: str, email: str, role: str, s
     """Add one member."""
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
-        m = member_service.add_member(session, OPERATOR, coop, name, email, role=role, status=status)
+        m = member_service.add_member(session, OPERATOR, coop, name, email, role=role, status=status, now=ctx.now)
         click.echo(f"added member {m.id}: {m.name} <{m.email}>, {m.status}, {m.role}")
 
 
@@ -57,7 +57,7 @@ def import_(ctx: Context, csv_file: Path, coop_slug: str | None, dry_run: bool) 
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         try:
-            result = member_import.import_csv(session, OPERATOR, coop, text, dry_run=dry_run)
+            result = member_import.import_csv(session, OPERATOR, coop, text, dry_run=dry_run, now=ctx.now)
             errors = result.errors
         except member_service.ImportRejected as exc:
             errors = exc.errors
@@ -105,7 +105,7 @@ def _status_command(verb: str, help_text: str) -> None:
         with ctx.session() as session:
             coop = resolve_coop(session, coop_slug)
             m = member_service.find_member(session, coop.id, member_ref)
-            membership.apply_verb(session, OPERATOR, coop, m, verb)
+            membership.apply_verb(session, OPERATOR, coop, m, verb, now=ctx.now)
             click.echo(f"{m.name} is now {m.status}")
 
 
@@ -133,7 +133,7 @@ def qualify(ctx: Context, member_ref: str, coop_slug: str | None, field_: str, l
         coop = resolve_coop(session, coop_slug)
         m = member_service.find_member(session, coop.id, member_ref)
         q = member_service.add_qualification(session, OPERATOR, coop, m, field_, level, issuer,
-                                             awarded_on.date(), title=title)
+                                             awarded_on.date(), title=title, now=ctx.now)
         click.echo(f"qualification {q.id}: {m.name}, {q.field} EQF {q.level} ({q.issuer}), unverified")
 
 
@@ -149,5 +149,5 @@ def verify_qualification(ctx: Context, qualification_id: int, coop_slug: str | N
         q = session.get(Qualification, qualification_id)
         if q is None or q.coop_id != coop.id:
             raise NotFound(f"no qualification {qualification_id} in this co-op", field="qualification")
-        member_service.verify_qualification(session, OPERATOR, coop, q)
+        member_service.verify_qualification(session, OPERATOR, coop, q, now=ctx.now)
         click.echo(f"qualification {q.id} ({q.field} EQF {q.level}) verified")

@@ -25,8 +25,8 @@ def due(ctx: Context, coop_slug: str | None) -> None:
     Run it from cron every few minutes; it is idempotent."""
     with ctx.session() as session:
         coop_id = resolve_coop(session, coop_slug).id if coop_slug else None
-        closed = proposals.close_due(session, coop_id=coop_id)
-        warned = _notifications.due(session, coop_id=coop_id)
+        closed = proposals.close_due(session, coop_id=coop_id, now=ctx.now)
+        warned = _notifications.due(session, coop_id=coop_id, now=ctx.now)
     click.echo(f"closed {len(closed)} vote(s); {warned} closing-soon notification(s)")
 
 
@@ -38,7 +38,7 @@ def due(ctx: Context, coop_slug: str | None) -> None:
 def send(ctx: Context, base_url: str) -> None:
     """Send pending mail through COOP_SMTP_HOST."""
     with ctx.session() as session:
-        sent, failed = outbox.send_pending(session, ctx.settings, base_url=base_url)
+        sent, failed = outbox.send_pending(session, ctx.settings, base_url=base_url, now=ctx.now)
     click.echo(f"sent {sent} message(s); {failed} failed (they are retried on the next run)")
     if failed:
         raise SystemExit(1)

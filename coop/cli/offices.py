@@ -8,17 +8,16 @@ import click
 
 from coop.cli.base import Context, cli, coop_option, handle_errors, pass_ctx, resolve_coop
 from coop.cli.table import echo_table
-from coop.db import utcnow
 from coop.errors import InvalidInput
 from coop.models import Term
 from coop.services import elections, offices, pale, rules
 
 
-def _moment(text: str | None) -> dt.datetime:
+def _moment(text: str | None, now: dt.datetime) -> dt.datetime:
     """``--as-of``: a day means its end (who held office that day), a minute that minute.
     Parsed here so that a bad value is one readable line, like every other error."""
     if text is None:
-        return utcnow()
+        return now
     for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"):
         try:
             t = dt.datetime.strptime(text.strip(), fmt)
@@ -46,7 +45,7 @@ def list_(ctx: Context, coop_slug: str | None) -> None:
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         rows = []
-        for s in offices.holders(session, coop.id):
+        for s in offices.holders(session, coop.id, ctx.now):
             o = s.office
             if o is None:
                 continue
@@ -66,7 +65,7 @@ def list_(ctx: Context, coop_slug: str | None) -> None:
 def holders(ctx: Context, coop_slug: str | None, as_of: str | None) -> None:
     """Who holds each office, since when, until when, and which election decided it;
     vacant seats are listed as such."""
-    when = _moment(as_of)
+    when = _moment(as_of, ctx.now)
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         rows = []
@@ -92,7 +91,7 @@ def history(ctx: Context, office_key: str | None, coop_slug: str | None) -> None
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         names = {k: o.name for k, o in offices.defined(session, coop.id).items()}
-        now = utcnow()
+        now = ctx.now
         rows = []
         for t in offices.history(session, coop.id, office_key):
             if t.ended_at is not None:
@@ -113,7 +112,7 @@ def candidates(ctx: Context, election_id: int, coop_slug: str | None) -> None:
     """The candidacies in one election: who stands, who declined, who was dropped and why."""
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
-        p = elections.get_election(session, coop, election_id)
+        p = elections.get_election(session, coop, election_id, now=ctx.now)
         cs = elections.candidacies(session, p.id)
         click.echo(f"election #{p.id}: {p.title} ({p.details['seats']} seat(s); {p.status})")
         echo_table(("member", "status", "self-nominated", "affirmed the pale", "note"),

@@ -91,7 +91,7 @@ def stats(ctx: Context, coop_slug: str | None, as_of: dt.datetime | None, by: st
             echo_table(STATS_HEADERS, [_stats_row(pay_reports.statistics(session, coop, as_of.date() if as_of else None))])
             return
         if by == "month":
-            points = pay_reports.statistics_by_month(session, coop, as_of.date() if as_of else None)
+            points = pay_reports.statistics_by_month(session, coop, (as_of or ctx.now).date())
         else:
             points = pay_reports.statistics_by_entry(session, coop)
         echo_table(("on", "entry", *STATS_HEADERS),
@@ -113,7 +113,7 @@ def import_(ctx: Context, csv_file: Path, coop_slug: str | None) -> None:
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         try:
-            records = pay_import.import_founding_pay(session, OPERATOR, coop, text)
+            records = pay_import.import_founding_pay(session, OPERATOR, coop, text, now=ctx.now)
         except ImportRejected as exc:
             for error in exc.errors:
                 click.echo(f"{csv_file.name}: {error}", err=True)

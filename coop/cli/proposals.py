@@ -40,7 +40,7 @@ def list_(ctx: Context, coop_slug: str | None, status: str | None, kind: str | N
     """Proposals, newest first (overdue votes are closed first)."""
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
-        ps = proposal_service.list_proposals(session, coop, status=status, kind=kind)
+        ps = proposal_service.list_proposals(session, coop, status=status, kind=kind, now=ctx.now)
         echo_table(("id", "kind", "status", "outcome", "when (UTC)", "title"),
                    [(p.id, p.kind, p.status, p.outcome or "", _when(p), p.title) for p in ps],
                    empty="no proposals")
@@ -74,7 +74,7 @@ def show(ctx: Context, proposal_id: int, coop_slug: str | None) -> None:
     """One proposal: what it changes, threshold, quorum, electorate, tally, outcome, comments."""
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
-        p = proposal_service.get(session, coop, proposal_id)
+        p = proposal_service.get(session, coop, proposal_id, now=ctx.now)
         comments = proposal_service.comments(session, p.id)
         ids = {i for i in (p.author_id, p.subject_member_id) if i} | {c.member_id for c in comments}
         names = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all())
@@ -144,7 +144,7 @@ def close_due(ctx: Context) -> None:
     run it from cron). Passed proposals are executed; each affected co-op's ledger gets a
     fresh signed checkpoint."""
     with ctx.session() as session:
-        closed = proposal_service.close_due(session)
+        closed = proposal_service.close_due(session, now=ctx.now)
         click.echo(f"closed {len(closed)} proposal(s)")
         coop_ids = sorted({p.coop_id for p in closed})
         slugs = dict(session.execute(
@@ -156,5 +156,5 @@ def close_due(ctx: Context) -> None:
         if sign is not None:
             for coop_id in coop_ids:
                 coop = session.get(Cooperative, coop_id)
-                sign(session, ctx.keys, coop)
+                sign(session, ctx.keys, coop, now=ctx.now)
                 click.echo(f"signed a checkpoint of {slugs[coop_id]}'s ledger")

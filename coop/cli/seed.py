@@ -20,13 +20,13 @@ def seed_demo(ctx: Context, slug: str) -> None:
     requirements, past elections and an open one, and learning records. Running it again
     changes nothing."""
     with ctx.session() as session:
-        seeded = demo.seed_demo(session, ctx.keys, slug)
+        seeded = demo.seed_demo(session, ctx.keys, slug, now=ctx.now)
         if seeded is None:
             click.echo(f"a co-op with slug '{slug}' already exists; nothing changed")
             return
         sign = checkpoint_signer()
         if sign is not None:
-            sign(session, ctx.keys, seeded.coop)
+            sign(session, ctx.keys, seeded.coop, now=ctx.now)
         click.echo(f"seeded {NAME} ({slug}): {seeded.members} members, {seeded.proposals} proposals "
                    f"({seeded.open_votes} open for voting), {seeded.ledger_size} ledger entries")
         o = seeded.offices

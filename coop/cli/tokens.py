@@ -32,7 +32,7 @@ def create(ctx: Context, member: str, scopes: tuple[str, ...], expires_days: int
         coop = resolve_coop(session, coop_slug)
         m = members.find_member(session, coop.id, member)
         row, secret = tokens.create_token(session, Actor.operator(), coop, m, scopes, name=name,
-                                          expires_days=expires_days)
+                                          expires_days=expires_days, now=ctx.now)
         click.echo(f"token {row.id} for {m.name} ({row.scopes}), expires {row.expires_at:%Y-%m-%d}:")
         click.echo(secret)
 
@@ -50,7 +50,7 @@ def list_(ctx: Context, member: str | None, coop_slug: str | None) -> None:
         rows = tokens.list_tokens(session, Actor.operator(), coop, m)
         echo_table(("id", "member", "name", "prefix", "scopes", "expires", "status"),
                    [(t.id, t.member_id, t.name, t.prefix + "…", t.scopes,
-                     f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never", tokens.status(t)) for t in rows],
+                     f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never", tokens.status(t, now=ctx.now)) for t in rows],
                    empty="no tokens")
 
 
@@ -63,5 +63,5 @@ def revoke(ctx: Context, token_id: int, coop_slug: str | None) -> None:
     """Revoke token TOKEN_ID at once."""
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
-        row = tokens.revoke(session, Actor.operator(), coop, token_id)
+        row = tokens.revoke(session, Actor.operator(), coop, token_id, now=ctx.now)
         click.echo(f"token {row.id} revoked")

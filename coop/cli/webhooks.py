@@ -26,7 +26,7 @@ def deliver(ctx: Context, batches: int, batch_size: int) -> None:
     """Send every due delivery; failures are retried later with exponential backoff."""
     sent = failed = 0
     for _ in range(batches):
-        results = webhooks.deliver_due(ctx.session, sender=webhooks.send, limit=batch_size)
+        results = webhooks.deliver_due(ctx.session, sender=webhooks.send, limit=batch_size, now=ctx.now)
         for out, result in results:
             if result.ok:
                 sent += 1

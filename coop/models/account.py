@@ -11,7 +11,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db import Base, utcnow
+from coop.db import Base
 
 
 class AccountToken(Base):
@@ -25,7 +25,7 @@ class AccountToken(Base):
     purpose: Mapped[str] = mapped_column(String(8))
     #: sha256 hex of the token; unique, so a lookup finds at most one row.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
     expires_at: Mapped[dt.datetime]
     #: Set exactly once, by a conditional UPDATE: the database makes a token single-use.
     #: Also set when a newer token of the same purpose supersedes this one.

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db import Base, utcnow
+from coop.db import Base
 
 
 class ApiToken(Base):
@@ -35,7 +35,7 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     #: Space-separated subset of read, vote, propose, admin.
     scopes: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
     #: NULL: never expires (only the CLI and an explicit request can make such a token).
     expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
@@ -58,7 +58,7 @@ class WebhookSubscription(Base):
     secret: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
 
 
@@ -71,7 +71,7 @@ class WebhookEvent(Base):
     coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
     event: Mapped[str] = mapped_column(String(60))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
 
 
 class WebhookDelivery(Base):
@@ -91,7 +91,7 @@ class WebhookDelivery(Base):
     #: ``pending`` (will be tried at next_attempt_at), ``delivered``, or ``failed`` (gave up).
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column()
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_status_code: Mapped[int | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db import Base, utcnow
+from coop.db import Base
 
 
 class Cooperative(Base):
@@ -20,7 +20,7 @@ class Cooperative(Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     #: Whether the salary ledger, rules and decisions are readable without logging in.
     public_pages: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
     #: Raw Ed25519 public key that verifies this co-op's checkpoints; published. The private
     #: half lives in the key directory, never in the database.
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, DecimalString, utcnow
+from coop.db import Base, DecimalString
 from coop.models.member import Member
 
 
@@ -61,6 +61,6 @@ class LearningRecord(Base):
     qualification_level: Mapped[int | None] = mapped_column(default=None)
     qualification_id: Mapped[int | None] = mapped_column(ForeignKey("qualifications.id"), default=None)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="raise_on_sql")

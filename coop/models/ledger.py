@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db import Base, DecimalString, utcnow
+from coop.db import Base, DecimalString
 
 
 class LedgerHead(Base):
@@ -36,7 +36,7 @@ class LedgerEntry(Base):
     #: RFC 8785 canonical JSON: the leaf of the Merkle tree, exactly as hashed.
     body: Mapped[bytes] = mapped_column(LargeBinary)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-    appended_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    appended_at: Mapped[dt.datetime] = mapped_column()
 
 
 class LedgerNode(Base):
@@ -60,7 +60,7 @@ class Checkpoint(Base):
     coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
     size: Mapped[int]
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
-    signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    signed_at: Mapped[dt.datetime] = mapped_column()
     #: The C2SP signed note, verbatim.
     note: Mapped[str] = mapped_column(Text)
 
@@ -93,4 +93,4 @@ class PayRecord(Base):
     #: ``proposal``, ``founding`` or ``departure``.
     authority: Mapped[str] = mapped_column(String(16))
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), default=None)
-    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column()

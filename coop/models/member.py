@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, utcnow
+from coop.db import Base
 
 
 class MemberStatus(str, enum.Enum):
@@ -38,7 +38,7 @@ class Member(Base):
     email: Mapped[str] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(16), default=MemberStatus.APPLICANT.value)
     role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER.value)
-    joined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    joined_at: Mapped[dt.datetime] = mapped_column()
     #: When the member last became active: tenure for the pale counts from here.
     active_since: Mapped[dt.datetime | None] = mapped_column(default=None)
     departed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
@@ -81,7 +81,7 @@ class Qualification(Base):
     #: Unverified qualifications count towards nothing (offices, expert opinions).
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
     verified_at: Mapped[dt.datetime | None] = mapped_column(default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
 
     member: Mapped[Member] = relationship(
         back_populates="qualifications", foreign_keys=[member_id], lazy="raise_on_sql"

@@ -13,7 +13,7 @@ import enum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db import Base, utcnow
+from coop.db import Base
 
 
 class NotificationKind(str, enum.Enum):
@@ -47,7 +47,7 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     #: Path inside the portal (``/c/<slug>/proposals/12``), so links survive a change of host.
     link: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
     read_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
@@ -80,7 +80,7 @@ class OutboxMessage(Base):
     #: A portal path (``/c/<slug>/proposals/12``; the sender prefixes the site's address) or
     #: a full URL (a password-reset link, built from the request that asked for it).
     link: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
     #: NULL while pending; the sender's query reads this index.
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -95,4 +95,4 @@ class ProposalNotice(Base):
 
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()

@@ -9,7 +9,7 @@ import enum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, utcnow
+from coop.db import Base
 from coop.models.member import Member
 
 
@@ -88,7 +88,7 @@ class Candidacy(Base):
     #: Who nominated them: themselves for a self-nomination.
     nominated_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     status: Mapped[str] = mapped_column(String(12))
-    nominated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    nominated_at: Mapped[dt.datetime] = mapped_column()
     #: When the nominee accepted, declined, withdrew or was dropped.
     decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     #: The text-only boundaries the candidate affirmed on standing: which versions of the

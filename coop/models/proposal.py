@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db import Base, utcnow
+from coop.db import Base
 
 
 class ProposalKind(str, enum.Enum):
@@ -65,7 +65,7 @@ class Proposal(Base):
     #: Kind-specific content, validated by the marshmallow schema of its kind (money as
     #: decimal strings).
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
     deliberation_started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     #: End of the notice period read from the rules; voting cannot open before it.
     deliberation_ends_at: Mapped[dt.datetime | None] = mapped_column(default=None)
@@ -115,7 +115,7 @@ class Ballot(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     choice: Mapped[str] = mapped_column(String(8))
     approvals: Mapped[list[Any] | None] = mapped_column(default=None)
-    cast_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    cast_at: Mapped[dt.datetime] = mapped_column()
     changes: Mapped[int] = mapped_column(default=0)
 
 
@@ -129,7 +129,7 @@ class BallotChange(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     choice: Mapped[str] = mapped_column(String(8))
     approvals: Mapped[list[Any] | None] = mapped_column(default=None)
-    cast_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    cast_at: Mapped[dt.datetime] = mapped_column()
 
 
 class Comment(Base):
@@ -146,4 +146,4 @@ class Comment(Base):
     qualification_id: Mapped[int | None] = mapped_column(
         ForeignKey("qualifications.id"), default=None
     )
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db import Base, utcnow
+from coop.db import Base
 
 
 class Rule(Base):
@@ -42,7 +42,7 @@ class RuleVersion(Base):
     entrenched: Mapped[bool] = mapped_column(default=False)
     #: A repeal is recorded as a final version, so the history stays whole.
     repealed: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
     #: The rule-change proposal that made this version; NULL for the founding act.
     proposal_id: Mapped[int | None] = mapped_column(

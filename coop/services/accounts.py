@@ -18,7 +18,6 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from coop.models import AccountToken, Cooperative, Member, MemberStatus
 from coop.services import audit
@@ -59,7 +58,7 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def set_password(session: Session, actor: Actor, member: Member, password: str) -> Member:
+def set_password(session: Session, actor: Actor, member: Member, password: str, *, now: dt.datetime) -> Member:
     """The member themself, the co-op's secretary or admin, or the operator."""
     if actor.member_id != member.id:
         actor.require_secretary(member.coop_id)
@@ -67,7 +66,7 @@ def set_password(session: Session, actor: Actor, member: Member, password: str) 
         raise Conflict(f"{member.name} has departed; a departed member has no account",
                        field="member")
     member.password_hash = hash_password(password)
-    audit.record(session, actor, member.coop_id, "account.password_set", "member", member.id)
+    audit.record(session, actor, member.coop_id, "account.password_set", "member", member.id, now=now)
     session.flush()
     return member
 
@@ -115,7 +114,6 @@ def _issue(session: Session, actor: Actor, coop: Cooperative, member: Member, pu
     if member.status == MemberStatus.DEPARTED.value:
         raise Conflict(f"{member.name} has departed; a departed member has no account",
                        field="member")
-    now = now or utcnow()
     # A new link makes older unused ones of the same purpose worthless: only the latest
     # message in someone's mailbox works.
     session.execute(
@@ -131,19 +129,19 @@ def _issue(session: Session, actor: Actor, coop: Cooperative, member: Member, pu
     session.add(row)
     session.flush()
     audit.record(session, actor, coop.id, f"account.{purpose}_issued", "member", member.id,
-                 token_id=row.id, expires_at=row.expires_at.isoformat())
+                 token_id=row.id, expires_at=row.expires_at.isoformat(), now=now)
     return token
 
 
 def create_invitation(session: Session, actor: Actor, coop: Cooperative, member: Member,
-                      now: dt.datetime | None = None) -> str:
+                      now: dt.datetime) -> str:
     """A token with which the member sets their first password; valid for 7 days.
     Admission is separate: an applicant who accepts can log in once admitted."""
     return _issue(session, actor, coop, member, INVITE, now)
 
 
 def create_reset(session: Session, actor: Actor, coop: Cooperative, member: Member,
-                 now: dt.datetime | None = None) -> str:
+                 now: dt.datetime) -> str:
     """A token with which the member sets a new password; valid for 24 hours."""
     return _issue(session, actor, coop, member, RESET, now)
 
@@ -152,10 +150,9 @@ INVALID_TOKEN = "this link is not valid; ask the secretary for a new one"
 
 
 def redeem(session: Session, coop: Cooperative, token: str, new_password: str,
-           now: dt.datetime | None = None) -> Member:
+           now: dt.datetime) -> Member:
     """Set the password a token was issued for. Each token works once."""
     _check_password(new_password)  # before the token is spent, so a typo does not burn it
-    now = now or utcnow()
     row = session.scalars(
         select(AccountToken).where(AccountToken.token_hash == token_digest(token or ""),
                                    AccountToken.coop_id == coop.id)
@@ -186,7 +183,7 @@ def redeem(session: Session, coop: Cooperative, token: str, new_password: str,
                            field="token")
     member.password_hash = password_hash
     action = "account.invitation_accepted" if row.purpose == INVITE else "account.password_reset"
-    audit.record(session, Actor.of(member), coop.id, action, "member", member.id, token_id=row.id)
+    audit.record(session, Actor.of(member), coop.id, action, "member", member.id, token_id=row.id, now=now)
     session.flush()
     return member
 

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.models import AuditEvent
 from coop.services.actor import Actor
 
 
 def record(
     session: Session, actor: Actor, coop_id: int | None, action: str,
-    object_type: str, object_id: int | None, **details: Any,
+    object_type: str, object_id: int | None, *, now: dt.datetime, **details: Any,
 ) -> AuditEvent:
     event = AuditEvent(
         coop_id=coop_id, actor_id=actor.member_id, action=action, object_type=object_type,
-        object_id=object_id, at=utcnow(), details=details,
+        object_id=object_id, at=now, details=details,
     )
     session.add(event)
     return event

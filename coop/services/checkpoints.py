@@ -8,11 +8,11 @@ lives in the key directory, never in the database (``coop.ledger.keys``).
 from __future__ import annotations
 
 import builtins
+import datetime as dt
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import Conflict
 from coop.ledger import checkpoint as notes
 from coop.ledger.keys import KeyStore
@@ -38,7 +38,7 @@ def list_checkpoints(session: Session, coop: Cooperative) -> "builtins.list[Chec
 list = list_checkpoints  # noqa: A001
 
 
-def sign(session: Session, keys: KeyStore, coop: Cooperative) -> Checkpoint:
+def sign(session: Session, keys: KeyStore, coop: Cooperative, *, now: dt.datetime) -> Checkpoint:
     """Sign the ledger's current size and root; a no-op returning the latest checkpoint when
     the ledger has not moved since it was signed.
 
@@ -59,11 +59,11 @@ def sign(session: Session, keys: KeyStore, coop: Cooperative) -> Checkpoint:
         raise Conflict(f"the signing key in {keys.path(coop.slug)} is not the co-op's published key; "
                        "refusing to sign checkpoints nobody could verify")
     note = notes.sign_checkpoint(private_key, coop.origin, head.size, bytes(head.root))
-    cp = Checkpoint(coop_id=coop.id, size=head.size, root=bytes(head.root), signed_at=utcnow(),
+    cp = Checkpoint(coop_id=coop.id, size=head.size, root=bytes(head.root), signed_at=now,
                     note=note)
     session.add(cp)
     session.flush()
     events.emit(session, coop.id, "checkpoint.signed", {
         "checkpoint_id": cp.id, "size": cp.size, "root": cp.root.hex(), "note": note,
-    })
+    }, now=now)
     return cp

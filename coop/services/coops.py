@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coop.constitution import DEFAULT_RULES
-from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound
 from coop.ledger import checkpoint
 from coop.ledger.keys import KeyStore
@@ -23,9 +22,9 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 def create_coop(
     session: Session, actor: Actor, keys: KeyStore, slug: str, name: str, currency: str = "EUR",
-    founded_at: dt.datetime | None = None,
+    founded_at: dt.datetime | None = None, *, now: dt.datetime,
 ) -> Cooperative:
-    """Only the operator founds co-ops on an installation. ``founded_at`` (default: now) dates
+    """Only the operator founds co-ops on an installation. ``founded_at`` (default: ``now``) dates
     the co-op and its founding rules, for a co-op whose history is being entered after the
     fact (the demo); the audit trail still records when the founding was entered."""
     if not actor.is_operator:
@@ -36,8 +35,8 @@ def create_coop(
         raise InvalidInput("a co-op needs a name", field="name")
     if not re.fullmatch(r"[A-Z]{3}", currency or ""):
         raise InvalidInput("an ISO 4217 code such as EUR", field="currency")
-    now = founded_at or utcnow()
-    coop = Cooperative(slug=slug, name=name.strip(), currency=currency, created_at=now)
+    founded = founded_at or now
+    coop = Cooperative(slug=slug, name=name.strip(), currency=currency, created_at=founded)
     session.flush()  # anything pending belongs outside the savepoint below
     try:
         # A savepoint, so a duplicate refused by the unique constraint (even one racing in
@@ -54,11 +53,11 @@ def create_coop(
         session.flush()
         session.add(RuleVersion(
             coop_id=coop.id, rule_id=rule.id, version=1, title=default.title, text=default.text,
-            parameters=dict(default.parameters), entrenched=default.entrenched, created_at=now,
+            parameters=dict(default.parameters), entrenched=default.entrenched, created_at=founded,
         ))
     ledger.create_head(session, coop)
     audit.record(session, actor, coop.id, "coop.founded", "cooperative", coop.id,
-                 slug=slug, rules=[d.key for d in DEFAULT_RULES])
+                 slug=slug, rules=[d.key for d in DEFAULT_RULES], now=now)
     session.flush()
     return coop
 
@@ -79,7 +78,7 @@ def list_coops(session: Session) -> list[Cooperative]:
 
 
 def update_settings(session: Session, actor: Actor, coop: Cooperative, *, name: str | None = None,
-                    public_pages: bool | None = None) -> Cooperative:
+                    public_pages: bool | None = None, now: dt.datetime) -> Cooperative:
     actor.require_admin(coop.id)
     changes: dict[str, object] = {}
     if name is not None:
@@ -88,6 +87,6 @@ def update_settings(session: Session, actor: Actor, coop: Cooperative, *, name: 
         coop.name = changes["name"] = name.strip()
     if public_pages is not None:
         coop.public_pages = changes["public_pages"] = bool(public_pages)
-    audit.record(session, actor, coop.id, "coop.settings_changed", "cooperative", coop.id, **changes)
+    audit.record(session, actor, coop.id, "coop.settings_changed", "cooperative", coop.id, **changes, now=now)
     session.flush()
     return coop

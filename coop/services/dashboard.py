@@ -13,7 +13,6 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from coop.db import utcnow
 from coop.models import (
     Ballot,
     Cooperative,
@@ -47,9 +46,8 @@ class Dashboard:
     my_pay: PayRecord | None
 
 
-def dashboard(session: Session, coop: Cooperative, member: Member, now: dt.datetime | None = None,
+def dashboard(session: Session, coop: Cooperative, member: Member, now: dt.datetime,
               recent: int = 10) -> Dashboard:
-    now = now or utcnow()
     proposals.close_due(session, now, coop_id=coop.id)
     rows = session.execute(
         select(Proposal, Ballot.choice)
@@ -73,16 +71,16 @@ def dashboard(session: Session, coop: Cooperative, member: Member, now: dt.datet
         awaiting=[v for v in votes if v.my_choice is None],
         voted=[v for v in votes if v.my_choice is not None],
         deliberations=deliberations, my_drafts=drafts,
-        recent_decisions=closed(session, coop, page=1, per_page=recent, close_first=False)[0],
+        recent_decisions=closed(session, coop, page=1, per_page=recent, close_first=False, now=now)[0],
         my_pay=my_pay,
     )
 
 
 def closed(session: Session, coop: Cooperative, page: int = 1, per_page: int = PAGE,
-           close_first: bool = True, now: dt.datetime | None = None) -> tuple[list[Proposal], int]:
+           close_first: bool = True, *, now: dt.datetime) -> tuple[list[Proposal], int]:
     """Closed proposals, latest first, one page of them, and how many there are in all."""
     if close_first:
-        proposals.close_due(session, now or utcnow(), coop_id=coop.id)
+        proposals.close_due(session, now, coop_id=coop.id)
     where = and_(Proposal.coop_id == coop.id, Proposal.status == S.CLOSED.value)
     total = session.scalar(select(func.count()).select_from(Proposal).where(where)) or 0
     page = max(1, page)
@@ -93,9 +91,9 @@ def closed(session: Session, coop: Cooperative, page: int = 1, per_page: int = P
 
 
 def listing(session: Session, coop: Cooperative, member: Member, status: str | None = None,
-            page: int = 1, now: dt.datetime | None = None) -> tuple[list[Proposal], int]:
+            page: int = 1, *, now: dt.datetime) -> tuple[list[Proposal], int]:
     """The proposals a member sees (everything but other people's drafts), latest first."""
-    proposals.close_due(session, now or utcnow(), coop_id=coop.id)
+    proposals.close_due(session, now, coop_id=coop.id)
     where = and_(Proposal.coop_id == coop.id,
                  or_(Proposal.status != S.DRAFT.value, Proposal.author_id == member.id,
                      *( [Proposal.id.is_not(None)] if member.is_secretary else [])))

@@ -14,7 +14,6 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.demo_offices import SeededOffices, seed_offices
 from coop.errors import PolicyViolation
 from coop.ledger.keys import KeyStore
@@ -48,16 +47,16 @@ class Seeded:
     offices: SeededOffices | None = None
 
 
-def seed_demo(session: Session, keys: KeyStore, slug: str = "demo", now: dt.datetime | None = None) -> Seeded | None:
+def seed_demo(session: Session, keys: KeyStore, slug: str = "demo", *, now: dt.datetime) -> Seeded | None:
     """Create the demo co-op under ``slug``; None (and nothing written) if the slug is taken."""
     if session.scalars(select(Cooperative.id).where(Cooperative.slug == slug)).first() is not None:
         return None
-    now = (now or utcnow()).replace(second=0, microsecond=0)
-    coop = coops.create_coop(session, OPERATOR, keys, slug, NAME, "EUR", founded_at=_days_ago(now, FOUNDED_DAYS_AGO))
+    now = (now).replace(second=0, microsecond=0)
+    coop = coops.create_coop(session, OPERATOR, keys, slug, NAME, "EUR", founded_at=_days_ago(now, FOUNDED_DAYS_AGO), now=now)
     people = _add_people(session, coop, now)
-    quals = _add_qualifications(session, coop, people)
+    quals = _add_qualifications(session, coop, people, now=now)
     _founding_pay(session, coop, people, now)
-    _set_passwords(session, coop, people)
+    _set_passwords(session, coop, people, now=now)
     for story in STORIES:
         _tell(session, coop, story, people, quals, now)
     # Offices and elections come last: the office rules are founded after the stories' rule
@@ -70,14 +69,14 @@ def seed_demo(session: Session, keys: KeyStore, slug: str = "demo", now: dt.date
                   ledger_size=head.size, offices=held)
 
 
-def _set_passwords(session: Session, coop: Cooperative, people: dict[str, Member]) -> None:
+def _set_passwords(session: Session, coop: Cooperative, people: dict[str, Member], *, now: dt.datetime) -> None:
     """Everyone gets the published demo password. It is hashed once and the hash shared:
     argon2 is deliberately slow (a fifth of a second here), and a password printed on the
     screen gains nothing from a salt of its own."""
     shared = accounts.hash_password(PASSWORD)
     for m in people.values():
         m.password_hash = shared
-        audit.record(session, OPERATOR, coop.id, "account.password_set", "member", m.id, demo=True)
+        audit.record(session, OPERATOR, coop.id, "account.password_set", "member", m.id, demo=True, now=now)
 
 
 def _days_ago(now: dt.datetime, days: int) -> dt.datetime:
@@ -89,24 +88,24 @@ def _add_people(session: Session, coop: Cooperative, now: dt.datetime) -> dict[s
     for p in PEOPLE:
         people[p.login] = members.add_member(
             session, OPERATOR, coop, p.name, p.email, role=p.role, status=p.status,
-            active_since=_days_ago(now, p.active_days))
+            active_since=_days_ago(now, p.active_days), now=now)
     session.flush()
     return people
 
 
 def _add_qualifications(session: Session, coop: Cooperative,
-                        people: dict[str, Member]) -> dict[tuple[str, str], Qualification]:
+                        people: dict[str, Member], *, now: dt.datetime) -> dict[tuple[str, str], Qualification]:
     quals = {}
     for p in PEOPLE:
         for q in p.quals:
             quals[(p.login, q.field)] = members.add_qualification(
                 session, OPERATOR, coop, people[p.login], q.field, q.level, q.issuer,
-                dt.date.fromisoformat(q.awarded_on), title=q.title)
+                dt.date.fromisoformat(q.awarded_on), title=q.title, now=now)
     for p in PEOPLE:
         verifier = people[SECRETARY_VERIFIER if p.login == VERIFIER else VERIFIER]
         for q in p.quals:
             if q.verified:
-                members.verify_qualification(session, Actor.of(verifier), coop, quals[(p.login, q.field)])
+                members.verify_qualification(session, Actor.of(verifier), coop, quals[(p.login, q.field)], now=now)
     return quals
 
 
@@ -127,7 +126,7 @@ def _founding_pay(session: Session, coop: Cooperative, people: dict[str, Member]
         since = _days_ago(now, min(p.active_days, FOUNDED_DAYS_AGO)).date()
         m = people[p.login]
         ledger.append_pay_record(session, coop, m.id, m.name, _pay(p), policy.weeks_per_year,
-                                 authority="founding", effective_date=since)
+                                 authority="founding", effective_date=since, now=now)
 
 
 def _change(story: Story, quals: dict[tuple[str, str], Qualification]) -> dict[str, object]:
@@ -143,27 +142,27 @@ def _change(story: Story, quals: dict[tuple[str, str], Qualification]) -> dict[s
 
 
 def _draft(session: Session, coop: Cooperative, story: Story, people: dict[str, Member],
-           quals: dict[tuple[str, str], Qualification]) -> Proposal:
+           quals: dict[tuple[str, str], Qualification], *, now: dt.datetime) -> Proposal:
     author = Actor.of(people[story.author])
     if story.kind == "general":
-        return proposals.draft_general(session, author, coop, story.title, story.body)
+        return proposals.draft_general(session, author, coop, story.title, story.body, now=now)
     if story.kind == "pay_adjustment":
         assert story.subject is not None
         return proposals.draft_pay_adjustment(session, author, coop, story.title, story.body,
-                                              people[story.subject], _change(story, quals))
-    return proposals.draft_rule_change(session, author, coop, story.title, story.body, _change(story, quals))
+                                              people[story.subject], _change(story, quals), now=now)
+    return proposals.draft_rule_change(session, author, coop, story.title, story.body, _change(story, quals), now=now)
 
 
 def _tell(session: Session, coop: Cooperative, story: Story, people: dict[str, Member],
           quals: dict[tuple[str, str], Qualification], now: dt.datetime) -> None:
     drafted = _days_ago(now, story.drafted)
     author = Actor.of(people[story.author])
-    p = _draft(session, coop, story, people, quals)
+    p = _draft(session, coop, story, people, quals, now=now)
     # The services stamp creation with the real clock; the demo's history happened earlier.
     p.created_at = drafted
     proposals.open_deliberation(session, author, coop, p.id, now=drafted)
     for i, (login, body) in enumerate(story.comments):
-        c = proposals.comment(session, Actor.of(people[login]), coop, p.id, body)
+        c = proposals.comment(session, Actor.of(people[login]), coop, p.id, body, now=now)
         c.created_at = drafted + dt.timedelta(hours=2 + i)
     assert p.deliberation_ends_at is not None
     opened = p.deliberation_ends_at
@@ -177,7 +176,7 @@ def _tell(session: Session, coop: Cooperative, story: Story, people: dict[str, M
     if story.expert:
         login, field, body = story.expert
         c = proposals.comment(session, Actor.of(people[login]), coop, p.id, body,
-                              qualification_id=quals[(login, field)].id)
+                              qualification_id=quals[(login, field)].id, now=now)
         c.created_at = opened + dt.timedelta(hours=len(ballots) + 1)
     if story.close:
         assert p.voting_closes_at is not None

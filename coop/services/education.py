@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound
 from coop.models import (
     Cooperative,
@@ -137,15 +136,14 @@ def _may_write(actor: Actor, coop: Cooperative, member: Member) -> None:
 
 
 def add_record(session: Session, actor: Actor, coop: Cooperative, member: Member, data: dict[str, Any],
-               now: dt.datetime | None = None) -> LearningRecord:
-    now = now or utcnow()
+               now: dt.datetime) -> LearningRecord:
     _may_write(actor, coop, member)
     r = LearningRecord(coop_id=coop.id, member_id=member.id, created_by_id=actor.member_id,
                        created_at=now, **clean(data, now.date()))
     session.add(r)
     session.flush()
     audit.record(session, actor, coop.id, "learning_record.added", "learning_record", r.id,
-                 member_id=member.id, hours=str(r.hours), status=r.status)
+                 member_id=member.id, hours=str(r.hours), status=r.status, now=now)
     return r
 
 
@@ -157,10 +155,9 @@ def get_record(session: Session, coop_id: int, record_id: int) -> LearningRecord
 
 
 def update_record(session: Session, actor: Actor, coop: Cooperative, record_id: int, changes: dict[str, Any],
-                  now: dt.datetime | None = None) -> LearningRecord:
+                  now: dt.datetime) -> LearningRecord:
     """Change some fields (a course completed, hours corrected). A verified record is final:
     its qualification rests on it."""
-    now = now or utcnow()
     r = get_record(session, coop.id, record_id)
     member = members.get_member(session, coop.id, r.member_id)
     _may_write(actor, coop, member)
@@ -170,7 +167,7 @@ def update_record(session: Session, actor: Actor, coop: Cooperative, record_id: 
     for field, value in clean({**current, **changes}, now.date()).items():
         setattr(r, field, value)
     audit.record(session, actor, coop.id, "learning_record.changed", "learning_record", r.id,
-                 fields=sorted(changes))
+                 fields=sorted(changes), now=now)
     session.flush()
     return r
 
@@ -182,7 +179,7 @@ def records(session: Session, coop_id: int, member_id: int | None = None) -> lis
     return list(session.scalars(q.order_by(LearningRecord.started_on.desc(), LearningRecord.id.desc())))
 
 
-def verify_record(session: Session, actor: Actor, coop: Cooperative, record_id: int) -> Qualification:
+def verify_record(session: Session, actor: Actor, coop: Cooperative, record_id: int, *, now: dt.datetime) -> Qualification:
     """The qualification a completed record gained becomes a verified Qualification. Who may
     verify is decided as for any qualification: a secretary, or a member verified in the same
     field at the same level or higher (never the member themselves)."""
@@ -197,13 +194,13 @@ def verify_record(session: Session, actor: Actor, coop: Cooperative, record_id: 
     with session.begin_nested():  # a refused verifier leaves no unverified qualification behind
         q = Qualification(coop_id=coop.id, member_id=r.member_id, field=r.qualification_field,
                           level=r.qualification_level, title=r.title, issuer=r.provider or "(self-study)",
-                          awarded_on=r.ended_on, created_at=utcnow())
+                          awarded_on=r.ended_on, created_at=now)
         session.add(q)
         session.flush()
-        members.verify_qualification(session, actor, coop, q)
+        members.verify_qualification(session, actor, coop, q, now=now)
     r.qualification_id = q.id
     audit.record(session, actor, coop.id, "learning_record.verified", "learning_record", r.id,
-                 qualification_id=q.id)
+                 qualification_id=q.id, now=now)
     session.flush()
     return q
 
@@ -269,10 +266,9 @@ class Report:
     years: list[YearTotal]
 
 
-def report(session: Session, coop: Cooperative, year: int | None = None, now: dt.datetime | None = None) -> Report:
+def report(session: Session, coop: Cooperative, year: int | None = None, *, now: dt.datetime) -> Report:
     """Each member's completed hours in ``year`` against the expectation, and the co-op's totals
     per year. Four queries, whatever the number of members and records."""
-    now = now or utcnow()
     year = year or now.year
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     as_of = min(max(now.date(), first - dt.timedelta(days=1)), last)
@@ -306,18 +302,17 @@ def report(session: Session, coop: Cooperative, year: int | None = None, now: dt
                   years=[YearTotal(y, h, n, len(who)) for y, (h, n, who) in sorted(years.items())])
 
 
-def remind_behind(session: Session, coop: Cooperative, now: dt.datetime | None = None) -> list[MemberHours]:
+def remind_behind(session: Session, coop: Cooperative, now: dt.datetime) -> list[MemberHours]:
     """Emit ``education.behind`` for each active member behind this year's pace; those who
     chose to be reminded (notification kind ``education_behind``) get a notification, in the
     portal or by email as they chose. Run it on a schedule, e.g. monthly."""
-    now = now or utcnow()
-    behind = [r for r in report(session, coop, now.year, now).members if r.status == "active" and r.behind]
+    behind = [r for r in report(session, coop, now.year, now=now).members if r.status == "active" and r.behind]
     for r in behind:
         events.emit(session, coop.id, "education.behind", {
             "member_id": r.member_id, "hours": str(r.completed), "expected": str(r.due_to_date),
-            "expected_per_year": str(r.expected), "year": now.year})
+            "expected_per_year": str(r.expected), "year": now.year}, now=now)
     audit.record(session, Actor.operator(), coop.id, "education.reminded", "cooperative", coop.id,
-                 members=[r.member_id for r in behind])
+                 members=[r.member_id for r in behind], now=now)
     session.flush()
     return behind
 
@@ -337,7 +332,7 @@ def chose_reminders(session: Session, member_ids: list[int]) -> set[int]:
     return set(session.scalars(_chose_reminders().where(NotificationPreference.member_id.in_(member_ids))))
 
 
-def _remind(session: Session, coop_id: int, event: str, payload: dict[str, Any]) -> None:
+def _remind(session: Session, coop_id: int, event: str, payload: dict[str, Any], now: dt.datetime) -> None:
     """A member behind the pace is reminded only if they chose to be: the kind is opt-in, so
     only a preference row switched on (portal or email) lets the reminder through."""
     if event != "education.behind":
@@ -351,7 +346,7 @@ def _remind(session: Session, coop_id: int, event: str, payload: dict[str, Any])
         f"in {payload['year']}; by now that is {payload['expected']} hours, and your completed learning "
         f"records add up to {payload['hours']}. Study time counts as paid working time: record a course, "
         "workshop or self-study on your learning page.",
-        f"/c/{coop.slug}/me/learning")
+        f"/c/{coop.slug}/me/learning", now=now)
 
 
 events.subscribe(_remind)

@@ -14,7 +14,6 @@ import io
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import InvalidInput, PermissionDenied
 from coop.models import Cooperative, LearningRecord, Member
 from coop.services import audit
@@ -38,10 +37,9 @@ def parse(text: str) -> list[dict[str, str]]:
 
 
 def import_records(session: Session, actor: Actor, coop: Cooperative, text: str,
-                   now: dt.datetime | None = None) -> list[LearningRecord]:
+                   now: dt.datetime) -> list[LearningRecord]:
     """Every row is checked first; on any error nothing is written and ``ImportRejected``
     lists every problem."""
-    now = now or utcnow()
     try:
         actor.require_secretary(coop.id)
         secretary = True
@@ -75,5 +73,5 @@ def import_records(session: Session, actor: Actor, coop: Cooperative, text: str,
     session.add_all(added)
     session.flush()
     audit.record(session, actor, coop.id, "learning_records.imported", "cooperative", coop.id,
-                 records=len(added), members=sorted({m.id for m, _ in ready}))
+                 records=len(added), members=sorted({m.id for m, _ in ready}), now=now)
     return added

@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound, PolicyViolation
 from coop.governance import ApprovalTally, decide_election, parse_quorum, parse_threshold
 from coop.governance.offices import Office
@@ -48,7 +47,7 @@ UNDER_WAY = (ProposalStatus.DRAFT.value, ProposalStatus.DELIBERATION.value, Prop
 
 
 def draft_election(session: Session, actor: Actor, coop: Cooperative, office_key: str,
-                   seats: int | None = None, title: str | None = None, body: str = "") -> Proposal:
+                   seats: int | None = None, title: str | None = None, body: str = "", *, now: dt.datetime) -> Proposal:
     """An election for ``seats`` seats of an office (default: all of them, a regular election)."""
     office = offices.get_office(session, coop.id, office_key)
     seats = office.seats if seats is None else seats
@@ -72,11 +71,11 @@ def draft_election(session: Session, actor: Actor, coop: Cooperative, office_key
                # Expert opinions on the election come from members qualified for the office.
                "expertise_fields": office.fields}
     default = f"{'Election' if regular else 'By-election'}: {office.name}"
-    return proposals._new(session, actor, coop, KIND, title or default, body, details)
+    return proposals._new(session, actor, coop, KIND, title or default, body, details, now=now)
 
 
 def get_election(session: Session, coop: Cooperative, election_id: int, *, lock: bool = False,
-                 now: dt.datetime | None = None) -> Proposal:
+                 now: dt.datetime) -> Proposal:
     p = proposals.get(session, coop, election_id, lock=lock, now=now)
     if p.kind != KIND:
         raise NotFound(f"proposal {election_id} is not an election", field="election")
@@ -127,10 +126,9 @@ def _refuse_outside(session: Session, p: Proposal, office: Office, member: Membe
 
 
 def eligibility(session: Session, coop: Cooperative, election_id: int, member: Member,
-                now: dt.datetime | None = None) -> list[str]:
+                now: dt.datetime) -> list[str]:
     """Why ``member`` may not stand in this election now (empty: they may), for a
     candidate to see before filing."""
-    now = now or utcnow()
     p = get_election(session, coop, election_id, now=now)
     return _outside(session, p, _office(session, p), {member.id}, now).get(member.id, [])
 
@@ -147,10 +145,9 @@ def _affirm(session: Session, p: Proposal, affirmed_pale_version: str | None) ->
 
 
 def stand(session: Session, actor: Actor, coop: Cooperative, election_id: int,
-          affirmed_pale_version: str | None, now: dt.datetime | None = None) -> Candidacy:
+          affirmed_pale_version: str | None, now: dt.datetime) -> Candidacy:
     """The acting member stands: a self-nomination, the acceptance of a nomination, or standing
     again after declining or withdrawing. They affirm the pale's text as it now reads."""
-    now = now or utcnow()
     member = actor.require_member(coop.id, scope="propose")
     p = get_election(session, coop, election_id, lock=True, now=now)
     _nominations_open(p, now)
@@ -167,12 +164,12 @@ def stand(session: Session, actor: Actor, coop: Cooperative, election_id: int,
     c.affirmed_pale_version, c.affirmed_pale_text = stmt.version, stmt.text
     session.flush()
     audit.record(session, actor, coop.id, "candidacy.standing", "candidacy", c.id, proposal_id=p.id,
-                 member_id=member.id, affirmed_pale_version=stmt.version)
+                 member_id=member.id, affirmed_pale_version=stmt.version, now=now)
     return c
 
 
 def accept_nomination(session: Session, actor: Actor, coop: Cooperative, election_id: int,
-                      affirmed_pale_version: str | None, now: dt.datetime | None = None) -> Candidacy:
+                      affirmed_pale_version: str | None, now: dt.datetime) -> Candidacy:
     """``stand``, for a member who holds a nomination by another: refused if they hold none, so
     an integration that meant to accept does not silently self-nominate."""
     member = actor.require_member(coop.id, scope="propose")
@@ -186,9 +183,8 @@ def accept_nomination(session: Session, actor: Actor, coop: Cooperative, electio
 
 
 def nominate(session: Session, actor: Actor, coop: Cooperative, election_id: int, nominee: Member,
-             now: dt.datetime | None = None) -> Candidacy:
+             now: dt.datetime) -> Candidacy:
     """Nominate another member; they stand once they accept (``stand``) or decline."""
-    now = now or utcnow()
     by = actor.require_member(coop.id, scope="propose")
     if nominee.coop_id != coop.id:
         raise NotFound("no such member in this co-op", field="member")
@@ -206,7 +202,7 @@ def nominate(session: Session, actor: Actor, coop: Cooperative, election_id: int
     session.add(c)
     session.flush()
     audit.record(session, actor, coop.id, "candidacy.nominated", "candidacy", c.id, proposal_id=p.id,
-                 member_id=nominee.id)
+                 member_id=nominee.id, now=now)
     return c
 
 
@@ -223,24 +219,22 @@ def _own(session: Session, actor: Actor, coop: Cooperative, election_id: int, no
 
 
 def decline(session: Session, actor: Actor, coop: Cooperative, election_id: int,
-            now: dt.datetime | None = None) -> Candidacy:
-    now = now or utcnow()
+            now: dt.datetime) -> Candidacy:
     p, c = _own(session, actor, coop, election_id, now, (CS.NOMINATED.value,), "decline")
     c.status, c.decided_at = CS.DECLINED.value, now
-    audit.record(session, actor, coop.id, "candidacy.declined", "candidacy", c.id, proposal_id=p.id)
+    audit.record(session, actor, coop.id, "candidacy.declined", "candidacy", c.id, proposal_id=p.id, now=now)
     session.flush()
     return c
 
 
 def withdraw_candidacy(session: Session, actor: Actor, coop: Cooperative, election_id: int,
-                       now: dt.datetime | None = None) -> Candidacy:
+                       now: dt.datetime) -> Candidacy:
     """Until voting opens: the ballot lists the candidates fixed then."""
-    now = now or utcnow()
     p, c = _own(session, actor, coop, election_id, now, (CS.NOMINATED.value, CS.STANDING.value), "withdraw")
     if p.status not in (ProposalStatus.DRAFT.value, ProposalStatus.DELIBERATION.value):
         raise Conflict(f"voting has opened; candidacies are fixed (the election is {p.status})", field="status")
     c.status, c.decided_at = CS.WITHDRAWN.value, now
-    audit.record(session, actor, coop.id, "candidacy.withdrawn", "candidacy", c.id, proposal_id=p.id)
+    audit.record(session, actor, coop.id, "candidacy.withdrawn", "candidacy", c.id, proposal_id=p.id, now=now)
     session.flush()
     return c
 
@@ -263,7 +257,7 @@ def _open(session: Session, p: Proposal, now: dt.datetime) -> None:
             c.status, c.decided_at = CS.DROPPED.value, now
             c.dropped_reason = "; ".join(outside[c.member_id])
             audit.record(session, Actor.operator(), p.coop_id, "candidacy.dropped", "candidacy", c.id,
-                         proposal_id=p.id, member_id=c.member_id, reason=c.dropped_reason)
+                         proposal_id=p.id, member_id=c.member_id, reason=c.dropped_reason, now=now)
     p.details = {**p.details, "candidates": remaining}
 
 

@@ -7,12 +7,14 @@ recorded if and only if the change that caused it commits.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-Listener = Callable[[Session, int, str, dict[str, Any]], None]
+#: ``listener(session, coop_id, event, payload, now)``: ``now`` is the time of the change.
+Listener = Callable[[Session, int, str, dict[str, Any], dt.datetime], None]
 _listeners: list[Listener] = []
 
 
@@ -22,6 +24,6 @@ def subscribe(listener: Listener) -> Listener:
     return listener
 
 
-def emit(session: Session, coop_id: int, event: str, payload: dict[str, Any]) -> None:
+def emit(session: Session, coop_id: int, event: str, payload: dict[str, Any], *, now: dt.datetime) -> None:
     for listener in list(_listeners):
-        listener(session, coop_id, event, payload)
+        listener(session, coop_id, event, payload, now)

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import NotFound
 from coop.ledger import merkle, nodestore
 from coop.ledger.canonical import canonical_bytes
@@ -65,7 +64,7 @@ def fetch_nodes(session: Session, coop_id: int, keys: list[tuple[int, int]]) -> 
     return {(level, index): h for level, index, h in rows}
 
 
-def append(session: Session, coop_id: int, kind: str, payload: dict[str, Any]) -> LedgerEntry:
+def append(session: Session, coop_id: int, kind: str, payload: dict[str, Any], *, now: dt.datetime) -> LedgerEntry:
     """Append one entry; returns it with its index. The body is canonical JSON that also
     names its own index and kind, so an entry moved to another position is detected."""
     head = lock_head(session, coop_id)
@@ -73,7 +72,7 @@ def append(session: Session, coop_id: int, kind: str, payload: dict[str, Any]) -
     body = canonical_bytes({"index": index, "kind": kind, **payload})
     leaf = merkle.leaf_hash(body)
     entry = LedgerEntry(coop_id=coop_id, index=index, kind=kind, body=body, leaf_hash=leaf,
-                        appended_at=utcnow())
+                        appended_at=now)
     session.add(entry)
     new_nodes = nodestore.nodes_added_by_append(
         index, leaf, lambda keys: fetch_nodes(session, coop_id, keys)
@@ -90,7 +89,7 @@ def append(session: Session, coop_id: int, kind: str, payload: dict[str, Any]) -
     session.flush()
     # Listeners (the webhook outbox) record it in this same transaction.
     events.emit(session, coop_id, "ledger.appended",
-                {"index": index, "kind": kind, "size": size, "root": bytes(head.root).hex()})
+                {"index": index, "kind": kind, "size": size, "root": bytes(head.root).hex()}, now=now)
     return entry
 
 
@@ -125,7 +124,7 @@ def supplements_json(pay: Pay) -> list[dict[str, Any]]:
 def append_pay_record(
     session: Session, coop: Cooperative, member_id: int, member_name: str, pay: Pay,
     weeks_per_year: int, authority: str, effective_date: dt.date,
-    proposal_id: int | None = None,
+    proposal_id: int | None = None, *, now: dt.datetime,
 ) -> PayRecord:
     # Two places, exactly as the DecimalString columns will store them: the entry must hash
     # the same text the row holds, or the row could never be checked against it ("20" vs
@@ -135,9 +134,9 @@ def append_pay_record(
         hourly_rate=pay.hourly_rate.quantize(CENT), weekly_hours=pay.weekly_hours.quantize(CENT),
         supplements=supplements_json(pay), currency=coop.currency,
         annualised=pay.annualised(weeks_per_year), authority=authority,
-        proposal_id=proposal_id, recorded_at=utcnow(),
+        proposal_id=proposal_id, recorded_at=now,
     )
-    entry = append(session, coop.id, "pay", pay_payload(record, member_name))
+    entry = append(session, coop.id, "pay", pay_payload(record, member_name), now=now)
     record.entry_index = entry.index
     session.add(record)
     session.flush()
@@ -160,11 +159,12 @@ def decision_payload(p: Proposal) -> dict[str, Any]:
     }
 
 
-def append_decision_record(session: Session, proposal: Proposal, extra: dict[str, Any] | None = None) -> LedgerEntry:
+def append_decision_record(session: Session, proposal: Proposal, extra: dict[str, Any] | None = None, *,
+                           now: dt.datetime) -> LedgerEntry:
     payload = decision_payload(proposal)
     if extra:
         payload.update(extra)
-    entry = append(session, proposal.coop_id, "decision", payload)
+    entry = append(session, proposal.coop_id, "decision", payload, now=now)
     proposal.decision_entry_index = entry.index
     return entry
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
@@ -19,7 +20,6 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import NotFound
 from coop.ledger import checkpoint as notes
 from coop.ledger import export
@@ -47,13 +47,14 @@ def _entries(session: Session, coop: Cooperative, size: int) -> Iterator[Any]:
         .order_by(LedgerEntry.index).execution_options(yield_per=BATCH))
 
 
-def write_json(session: Session, coop: Cooperative, out: IO[str], progress: Progress | None = None) -> int:
+def write_json(session: Session, coop: Cooperative, out: IO[str], progress: Progress | None = None, *,
+               now: dt.datetime) -> int:
     """Write the export; returns the number of entries written."""
     size, root = _head(session, coop)
     public_key = bytes(coop.public_key) if coop.public_key else None
     header = {
         "format": export.FORMAT, "coop": coop.slug, "name": coop.name, "origin": coop.origin,
-        "currency": coop.currency, "exported_at": utcnow().isoformat(timespec="seconds"),
+        "currency": coop.currency, "exported_at": now.isoformat(timespec="seconds"),
         "public_key": base64.b64encode(public_key).decode("ascii") if public_key else None,
         "verifier_key": notes.verifier_key(coop.origin, public_key) if public_key else None,
         "head": {"size": size, "root": root.hex()},

@@ -78,7 +78,7 @@ def member(session: Session, actor: Actor | None, coop: Cooperative, member_id: 
 
 def proposals_page(session: Session, actor: Actor | None, coop: Cooperative, *, status: str | None = None,
                    kind: str | None = None, cursor: str | None = None, limit: int | None = None,
-                   now: dt.datetime | None = None) -> Page[Proposal]:
+                   now: dt.datetime) -> Page[Proposal]:
     """Newest first. Closes overdue proposals first, as every read of proposals does."""
     # Decisions (closed proposals) are part of the public record; the rest is members'.
     require_reader(actor, coop, public=status == ProposalStatus.CLOSED.value)
@@ -97,7 +97,7 @@ def proposals_page(session: Session, actor: Actor | None, coop: Cooperative, *, 
 
 
 def proposal(session: Session, actor: Actor | None, coop: Cooperative, proposal_id: int,
-             now: dt.datetime | None = None) -> Proposal:
+             now: dt.datetime) -> Proposal:
     """A proposal for a member; a closed one (a decision) for anyone if the co-op publishes;
     a draft only for its author and the secretary (``visibility``, as in the portal)."""
     p = proposals.get(session, coop, proposal_id, now=now)
@@ -110,9 +110,9 @@ def proposal(session: Session, actor: Actor | None, coop: Cooperative, proposal_
     return p
 
 
-def outcome(session: Session, actor: Actor | None, coop: Cooperative, proposal_id: int) -> Proposal:
+def outcome(session: Session, actor: Actor | None, coop: Cooperative, proposal_id: int, *, now: dt.datetime) -> Proposal:
     """A closed proposal, as decided. :raise Conflict: not closed yet."""
-    p = proposal(session, actor, coop, proposal_id)
+    p = proposal(session, actor, coop, proposal_id, now=now)
     if p.status != ProposalStatus.CLOSED.value:
         raise Conflict(f"the proposal is {p.status}; it has no outcome yet", field="status")
     return p
@@ -126,20 +126,20 @@ def ballots_cast(session: Session, p: Proposal) -> int | None:
 
 
 def comments_page(session: Session, actor: Actor | None, coop: Cooperative, proposal_id: int, *,
-                  cursor: str | None = None, limit: int | None = None) -> Page[Comment]:
-    p = proposal(session, actor, coop, proposal_id)
+                  cursor: str | None = None, limit: int | None = None, now: dt.datetime) -> Page[Comment]:
+    p = proposal(session, actor, coop, proposal_id, now=now)
     q = select(Comment).where(Comment.proposal_id == p.id)
     return keyset(session, q, Comment.id, cursor=cursor, limit=limit)
 
 
 def ballots_page(session: Session, actor: Actor | None, coop: Cooperative, proposal_id: int, *,
-                 cursor: str | None = None, limit: int | None = None) -> Page[Ballot]:
+                 cursor: str | None = None, limit: int | None = None, now: dt.datetime) -> Page[Ballot]:
     """Who voted how: only where the co-op's rules make ballots public."""
     require_reader(actor, coop)
     if rules.parameters(session, coop.id).get(BALLOTS_PUBLIC, "false").strip().lower() != "true":
         raise PermissionDenied(f"ballots are secret in this co-op (rule parameter {BALLOTS_PUBLIC} "
                                "is not \"true\")")
-    p = proposal(session, actor, coop, proposal_id)
+    p = proposal(session, actor, coop, proposal_id, now=now)
     q = select(Ballot).where(Ballot.proposal_id == p.id)
     return keyset(session, q, Ballot.id, cursor=cursor, limit=limit)
 

@@ -14,6 +14,7 @@ member and pay columns together, before anything is written.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 
@@ -58,7 +59,7 @@ def _pay_csv(rows: list[dict[str, str]]) -> tuple[str, dict[int, int]]:
     return out.getvalue(), lines
 
 
-def _row_errors(session: Session, coop: Cooperative, rows: list[dict[str, str]]) -> list[RowError]:
+def _row_errors(session: Session, coop: Cooperative, rows: list[dict[str, str]], today: dt.date) -> list[RowError]:
     """Every problem of every row, member and pay columns alike, by line and then in the
     file's column order: one preview shows all there is to fix. The pay columns are checked
     by the pay import's own parser, which needs no member, so they are checked even on rows
@@ -67,7 +68,7 @@ def _row_errors(session: Session, coop: Cooperative, rows: list[dict[str, str]])
     for line, row in enumerate(rows, start=2):
         if not _has_pay(row):
             continue
-        pay_import.parse_pay(row, line, errors)
+        pay_import.parse_pay(row, line, errors, today)
         if (row.get("status") or "") == MemberStatus.APPLICANT.value:
             errors.append(RowError(line, "status", "founding pay is for active members: make the "
                                    "row active or leave its pay columns empty"))
@@ -77,16 +78,16 @@ def _row_errors(session: Session, coop: Cooperative, rows: list[dict[str, str]])
 
 
 def _run(session: Session, actor: Actor, coop: Cooperative, text: str,
-         rows: list[dict[str, str]]) -> ImportResult:
-    errors = _row_errors(session, coop, rows)
+         rows: list[dict[str, str]], now: dt.datetime) -> ImportResult:
+    errors = _row_errors(session, coop, rows, now.date())
     if errors:
         raise ImportRejected(errors)
-    added = members.import_members(session, actor, coop, text)
+    added = members.import_members(session, actor, coop, text, now=now)
     pay_text, lines = _pay_csv(rows)
     paid = 0
     if len(lines) > 1:
         try:
-            paid = len(pay_import.import_founding_pay(session, actor, coop, pay_text))
+            paid = len(pay_import.import_founding_pay(session, actor, coop, pay_text, now=now))
         except ImportRejected as exc:
             raise ImportRejected([RowError(lines.get(e.row, e.row), e.field, e.message)
                                   for e in exc.errors]) from None
@@ -94,7 +95,7 @@ def _run(session: Session, actor: Actor, coop: Cooperative, text: str,
 
 
 def import_csv(session: Session, actor: Actor, coop: Cooperative, text: str,
-               dry_run: bool = False) -> ImportResult:
+               dry_run: bool = False, *, now: dt.datetime) -> ImportResult:
     """Import, or with ``dry_run`` only report what importing would do. Errors are returned
     in the result (never half an import); a real import with errors raises ImportRejected."""
     actor.require_secretary(coop.id)
@@ -108,7 +109,7 @@ def import_csv(session: Session, actor: Actor, coop: Cooperative, text: str,
         return _rejected(exc.errors, [], dry_run)
     savepoint = session.begin_nested()
     try:
-        result = _run(session, actor, coop, text, rows)
+        result = _run(session, actor, coop, text, rows, now)
     except ImportRejected as exc:
         savepoint.rollback()
         return _rejected(exc.errors, rows, dry_run)

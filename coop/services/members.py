@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coop.models import Cooperative, Member, MemberStatus, Qualification, Role
 from coop.pay import Pay
@@ -56,11 +55,10 @@ def _check_member_fields(name: str, email: str, role: str, status: str) -> None:
 def add_member(
     session: Session, actor: Actor, coop: Cooperative, name: str, email: str,
     role: str = Role.MEMBER.value, status: str = MemberStatus.APPLICANT.value,
-    active_since: dt.datetime | None = None,
+    active_since: dt.datetime | None = None, *, now: dt.datetime,
 ) -> Member:
     actor.require_secretary(coop.id)
     _check_member_fields(name, email, role, status)
-    now = utcnow()
     member = Member(
         coop_id=coop.id, name=name.strip(), email=email.strip().lower(), role=role, status=status,
         joined_at=active_since or now,
@@ -76,7 +74,7 @@ def add_member(
     except IntegrityError:
         raise Conflict(f"a member with email '{email}' already exists", field="email") from None
     audit.record(session, actor, coop.id, "member.added", "member", member.id,
-                 name=member.name, role=role, status=status)
+                 name=member.name, role=role, status=status, now=now)
     return member
 
 
@@ -107,33 +105,33 @@ def list_members(session: Session, coop_id: int, status: str | None = None) -> l
     return list(session.scalars(q.order_by(Member.name, Member.id)))
 
 
-def change_status(session: Session, actor: Actor, coop: Cooperative, member: Member, status: str) -> Member:
+def change_status(session: Session, actor: Actor, coop: Cooperative, member: Member, status: str, *, now: dt.datetime) -> Member:
     actor.require_secretary(coop.id)
     if member.coop_id != coop.id:
         raise NotFound("no such member in this co-op", field="member")
     if status not in TRANSITIONS.get(member.status, set()):
         raise Conflict(f"a member who is {member.status} cannot become {status}", field="status")
     previous = member.status
-    now = utcnow()
     member.status = status
     if status == MemberStatus.ACTIVE.value:
         member.active_since = now
     if status == MemberStatus.DEPARTED.value:
         member.departed_at = now
-        _end_pay(session, coop, member, now.date())
-        events.emit(session, coop.id, "member.departed", {"member_id": member.id})
-    audit.record(session, actor, coop.id, f"member.{status}", "member", member.id, previous=previous)
+        _end_pay(session, coop, member, now.date(), now=now)
+        events.emit(session, coop.id, "member.departed", {"member_id": member.id}, now=now)
+    audit.record(session, actor, coop.id, f"member.{status}", "member", member.id, previous=previous, now=now)
     session.flush()
     return member
 
 
-def _end_pay(session: Session, coop: Cooperative, member: Member, on: dt.date) -> None:
+def _end_pay(session: Session, coop: Cooperative, member: Member, on: dt.date, *, now: dt.datetime) -> None:
     """A departure ends pay with a ledger entry of its own, so the public record shows why."""
     if member.id not in pay.current_table(session, coop.id):
         return
     ledger.append_pay_record(
         session, coop, member.id, member.name, Pay(hourly_rate=_zero(), weekly_hours=_zero()),
         pay.policy(session, coop.id).weeks_per_year, authority="departure", effective_date=on,
+        now=now,
     )
 
 
@@ -143,13 +141,13 @@ def _zero():  # type: ignore[no-untyped-def]
     return Decimal("0.00")
 
 
-def set_role(session: Session, actor: Actor, coop: Cooperative, member: Member, role: str) -> Member:
+def set_role(session: Session, actor: Actor, coop: Cooperative, member: Member, role: str, *, now: dt.datetime) -> Member:
     actor.require_admin(coop.id)
     if role not in {r.value for r in Role}:
         raise InvalidInput(f"role must be one of member, secretary, admin; got '{role}'", field="role")
     previous, member.role = member.role, role
     audit.record(session, actor, coop.id, "member.role_changed", "member", member.id,
-                 previous=previous, role=role)
+                 previous=previous, role=role, now=now)
     session.flush()
     return member
 
@@ -158,7 +156,7 @@ def set_role(session: Session, actor: Actor, coop: Cooperative, member: Member, 
 
 def add_qualification(
     session: Session, actor: Actor, coop: Cooperative, member: Member, field: str, level: int,
-    issuer: str, awarded_on: dt.date, title: str = "",
+    issuer: str, awarded_on: dt.date, title: str = "", *, now: dt.datetime,
 ) -> Qualification:
     """A member records their own qualification; a secretary may record anyone's."""
     if actor.member_id != member.id:
@@ -169,16 +167,16 @@ def add_qualification(
         raise InvalidInput("an EQF level from 1 to 8", field="level")
     if not (issuer or "").strip():
         raise InvalidInput("who awarded it", field="issuer")
-    if awarded_on > utcnow().date():
+    if awarded_on > now.date():
         raise InvalidInput("cannot be awarded in the future", field="awarded_on")
     q = Qualification(
         coop_id=coop.id, member_id=member.id, field=field.strip().lower(), level=level,
-        issuer=issuer.strip(), awarded_on=awarded_on, title=(title or "").strip(),
+        issuer=issuer.strip(), awarded_on=awarded_on, title=(title or "").strip(), created_at=now,
     )
     session.add(q)
     session.flush()
     audit.record(session, actor, coop.id, "qualification.added", "qualification", q.id,
-                 member_id=member.id, field=q.field, level=level)
+                 member_id=member.id, field=q.field, level=level, now=now)
     return q
 
 
@@ -202,7 +200,7 @@ def may_verify(verifier: Member | None, qualification: Qualification, verifier_l
     return verifier.is_secretary or verifier_levels.get(qualification.field, 0) >= qualification.level
 
 
-def verify_qualification(session: Session, actor: Actor, coop: Cooperative, qualification: Qualification) -> Qualification:
+def verify_qualification(session: Session, actor: Actor, coop: Cooperative, qualification: Qualification, *, now: dt.datetime) -> Qualification:
     """By a secretary, the operator, or a member verified in the same field at the same level
     or higher (see ``may_verify``). Never one's own."""
     if qualification.coop_id != coop.id:
@@ -223,8 +221,8 @@ def verify_qualification(session: Session, actor: Actor, coop: Cooperative, qual
                 f"{qualification.level} or higher may verify this"
             )
     qualification.verified_by_id = actor.member_id
-    qualification.verified_at = utcnow()
-    audit.record(session, actor, coop.id, "qualification.verified", "qualification", qualification.id)
+    qualification.verified_at = now
+    audit.record(session, actor, coop.id, "qualification.verified", "qualification", qualification.id, now=now)
     session.flush()
     return qualification
 
@@ -281,7 +279,7 @@ def import_row_errors(session: Session, coop: Cooperative, rows: list[dict[str, 
     return errors
 
 
-def import_members(session: Session, actor: Actor, coop: Cooperative, text: str) -> list[Member]:
+def import_members(session: Session, actor: Actor, coop: Cooperative, text: str, *, now: dt.datetime) -> list[Member]:
     """All or nothing: every row is checked first; on any error nothing is written."""
     actor.require_secretary(coop.id)
     rows = parse_members_csv(text)
@@ -294,6 +292,6 @@ def import_members(session: Session, actor: Actor, coop: Cooperative, text: str)
             added.append(add_member(
                 session, actor, coop, row["name"], row["email"],
                 role=row.get("role") or Role.MEMBER.value,
-                status=row.get("status") or MemberStatus.ACTIVE.value,
+                status=row.get("status") or MemberStatus.ACTIVE.value, now=now,
             ))
     return added

@@ -7,6 +7,8 @@ never silently reinstates a suspended member, nor "reinstate" admit an applicant
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.orm import Session
 
 from coop.errors import Conflict
@@ -25,9 +27,9 @@ VERBS: dict[str, tuple[str | None, str, str]] = {
 }
 
 
-def apply_verb(session: Session, actor: Actor, coop: Cooperative, member: Member, verb: str) -> Member:
+def apply_verb(session: Session, actor: Actor, coop: Cooperative, member: Member, verb: str, *, now: dt.datetime) -> Member:
     required, target, done = VERBS[verb]
     if required is not None and member.status != required:
         raise Conflict(f"only {required} members can be {done}; {member.name} is {member.status}",
                        field="status")
-    return members.change_status(session, actor, coop, member, target)
+    return members.change_status(session, actor, coop, member, target, now=now)

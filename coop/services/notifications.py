@@ -16,7 +16,6 @@ from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import InvalidInput, NotFound
 from coop.governance import parse_threshold
 from coop.models import (
@@ -68,7 +67,7 @@ def preferences(session: Session, member_id: int) -> dict[str, dict[str, bool]]:
 
 
 def set_preferences(session: Session, actor: Actor, member: Member,
-                    chosen: dict[str, dict[str, bool]]) -> dict[str, dict[str, bool]]:
+                    chosen: dict[str, dict[str, bool]], *, now: dt.datetime) -> dict[str, dict[str, bool]]:
     """Only members set their own. Kinds missing from ``chosen`` are switched off."""
     if actor.member_id != member.id:
         raise InvalidInput("members choose their own notifications", field="member")
@@ -85,7 +84,7 @@ def set_preferences(session: Session, actor: Actor, member: Member,
         row.portal = bool(want.get("portal"))
         row.email = bool(want.get("email"))
         session.add(row)
-    audit.record(session, actor, member.coop_id, "notifications.preferences_set", "member", member.id)
+    audit.record(session, actor, member.coop_id, "notifications.preferences_set", "member", member.id, now=now)
     session.flush()
     return preferences(session, member.id)
 
@@ -107,7 +106,7 @@ def recent(session: Session, member_id: int, limit: int = 50) -> list[Notificati
 
 
 def mark_read(session: Session, actor: Actor, member: Member, notification_id: int | None = None,
-              now: dt.datetime | None = None) -> int:
+              *, now: dt.datetime) -> int:
     """Mark one notification (or all, with ``None``) as read; returns how many changed."""
     if actor.member_id != member.id:
         raise InvalidInput("members read their own notifications", field="member")
@@ -118,7 +117,7 @@ def mark_read(session: Session, actor: Actor, member: Member, notification_id: i
         if found is None or found.member_id != member.id:  # another's is as good as none
             raise NotFound(f"no notification {notification_id}", field="notification")
         q = q.where(Notification.id == notification_id)
-    result = session.execute(q.values(read_at=now or utcnow()))
+    result = session.execute(q.values(read_at=now))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -126,11 +125,10 @@ def mark_read(session: Session, actor: Actor, member: Member, notification_id: i
 
 def notify(session: Session, coop: Cooperative, kind: str, recipients: Any, title: str,
            body: str, link: str, proposal_id: int | None = None,
-           now: dt.datetime | None = None) -> int:
+           *, now: dt.datetime) -> int:
     """Notify the members matched by ``recipients`` (a SQL condition on ``Member``), each
     as their preferences say. Departed members are not notified. Returns the number of
     portal notifications written."""
-    now = now or utcnow()
     pref = NotificationPreference
     rows = session.execute(
         select(Member.id, Member.email, pref.portal, pref.email)
@@ -173,13 +171,13 @@ def _link(coop: Cooperative, p: Proposal) -> str:
     return f"/c/{coop.slug}/proposals/{p.id}"
 
 
-def _on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any]) -> None:
+def _on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any], now: dt.datetime) -> None:
     if event not in ("proposal.opened", "proposal.closed", "pay.changed"):
         return
     coop = session.get(Cooperative, coop_id)
     assert coop is not None
     if event == "pay.changed":
-        _pay_changed(session, coop, payload)
+        _pay_changed(session, coop, payload, now)
         return
     p = session.get(Proposal, payload["proposal_id"])
     assert p is not None
@@ -201,7 +199,7 @@ def _on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any
                _link(coop, p), p.id, now=p.closed_at)
 
 
-def _pay_changed(session: Session, coop: Cooperative, payload: dict[str, Any]) -> None:
+def _pay_changed(session: Session, coop: Cooperative, payload: dict[str, Any], now: dt.datetime) -> None:
     record = session.scalars(select(PayRecord).where(
         PayRecord.coop_id == coop.id, PayRecord.entry_index == payload["entry_index"])).one()
     proposal = session.get(Proposal, payload["proposal_id"]) if payload.get("proposal_id") else None
@@ -213,7 +211,7 @@ def _pay_changed(session: Session, coop: Cooperative, payload: dict[str, Any]) -
            f"{record.currency} for {record.weekly_hours} hours a week, {record.annualised} "
            f"{record.currency} a year.",
            f"/c/{coop.slug}/pay/members/{record.member_id}", proposal.id if proposal else None,
-           now=proposal.closed_at if proposal is not None else None)
+           now=proposal.closed_at if proposal is not None and proposal.closed_at else now)
 
 
 events.subscribe(_on_event)
@@ -241,10 +239,9 @@ def settle_history(session: Session, coop: Cooperative) -> None:
 
 # -- votes closing soon (scheduled) --------------------------------------------------------
 
-def due(session: Session, now: dt.datetime | None = None, coop_id: int | None = None) -> int:
+def due(session: Session, now: dt.datetime, coop_id: int | None = None) -> int:
     """Notify the members who have not voted yet, once per proposal, when a vote closes
     within 24 hours. Safe to run as often as you like, and concurrently."""
-    now = now or utcnow()
     q = select(Proposal).where(
         Proposal.status == ProposalStatus.VOTING.value,
         Proposal.voting_closes_at > now, Proposal.voting_closes_at <= now + CLOSING_SOON,

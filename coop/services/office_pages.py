@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.governance.offices import Office
 from coop.governance.pale import Pale
 from coop.models import (
@@ -69,10 +68,9 @@ class OfficesPage:
 
 
 def offices_page(session: Session, coop: Cooperative, reader: Member | None,
-                 now: dt.datetime | None = None) -> OfficesPage:
+                 now: dt.datetime) -> OfficesPage:
     """Every office with its requirements, holders, term ends, vacancies and past holders.
     Public like the salary table (``visibility.require_reader``)."""
-    now = now or utcnow()
     visibility.require_reader(coop, reader)
     params = rules.parameters(session, coop.id)
     seats = offices.holders(session, coop.id, now)
@@ -148,8 +146,7 @@ class ElectionPage:
 
 
 def election_page(session: Session, coop: Cooperative, election_id: int, reader: Member | None,
-                  now: dt.datetime | None = None) -> ElectionPage:
-    now = now or utcnow()
+                  now: dt.datetime) -> ElectionPage:
     p = elections.get_election(session, coop, election_id, now=now)
     visibility.require_proposal_reader(coop, reader, p)
     is_member = visibility.is_member(coop, reader)
@@ -225,11 +222,10 @@ class LearningPage:
 
 
 def learning_page(session: Session, coop: Cooperative, member: Member,
-                  now: dt.datetime | None = None) -> LearningPage:
+                  now: dt.datetime) -> LearningPage:
     """A member's learning records and their hours this year against the expectation; the
     figures are the education report's own, so the two pages never disagree."""
-    now = now or utcnow()
-    report = education.report(session, coop, now.year, now)
+    report = education.report(session, coop, now.year, now=now)
     mine = next((r for r in report.members if r.member_id == member.id), None)
     return LearningPage(member, education.records(session, coop.id, member.id), report.year, mine,
                         report.policy)

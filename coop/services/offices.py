@@ -16,10 +16,9 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound
 from coop.governance.offices import Office, add_months, offices_from_parameters
-from coop.models import Cooperative, EndReason, Member, Rule, RuleVersion, Term
+from coop.models import Cooperative, EndReason, Rule, RuleVersion, Term
 from coop.services import audit, events, rule_changes, rules
 from coop.services.actor import Actor
 
@@ -48,7 +47,7 @@ def rule_change(office: Office, text: str, action: str = "add", title: str | Non
 
 
 def found_office(session: Session, actor: Actor, coop: Cooperative, office: Office, text: str,
-                 now: dt.datetime | None = None) -> RuleVersion:
+                 now: dt.datetime) -> RuleVersion:
     """An office in the founding constitution: version 1 of its rule with no proposal behind
     it, like the default rules. Only the operator does this, and it is audited as such;
     every later office is made by a rule-change vote."""
@@ -71,10 +70,10 @@ def found_office(session: Session, actor: Actor, coop: Cooperative, office: Offi
     session.flush()
     version = RuleVersion(coop_id=coop.id, rule_id=rule.id, version=1, title=office.name,
                           text=text.strip(), parameters=params, entrenched=False,
-                          created_at=now or utcnow(), proposal_id=None)
+                          created_at=now, proposal_id=None)
     session.add(version)
     audit.record(session, actor, coop.id, "office.founded_at_founding", "rule", rule.id,
-                 office_key=office.key, parameters=params)
+                 office_key=office.key, parameters=params, now=now)
     session.flush()
     return version
 
@@ -85,10 +84,10 @@ def _current(t: dt.datetime) -> Any:
     return and_(Term.started_at <= t, func.coalesce(Term.ended_at, Term.ends_at) > t)
 
 
-def current_terms(session: Session, coop_id: int, as_of: dt.datetime | None = None,
+def current_terms(session: Session, coop_id: int, as_of: dt.datetime,
                   office_key: str | None = None, member_ids: set[int] | None = None) -> list[Term]:
     """Terms current at ``as_of``, with their members (two queries)."""
-    q = (select(Term).where(Term.coop_id == coop_id, _current(as_of or utcnow()))
+    q = (select(Term).where(Term.coop_id == coop_id, _current(as_of))
          .options(selectinload(Term.member)).order_by(Term.office_key, Term.started_at, Term.id))
     if office_key is not None:
         q = q.where(Term.office_key == office_key)
@@ -128,7 +127,7 @@ class Seats:
         return max(self.seats - len(self.holders), 0)
 
 
-def holders(session: Session, coop_id: int, as_of: dt.datetime | None = None) -> list[Seats]:
+def holders(session: Session, coop_id: int, as_of: dt.datetime) -> list[Seats]:
     """Each office in force, with the members holding it at ``as_of`` and its vacancies, plus
     any abolished office someone still held then. Three queries whatever the size."""
     offices = defined(session, coop_id)
@@ -162,10 +161,10 @@ def end_term(session: Session, term: Term, now: dt.datetime, reason: EndReason,
         term.ended_at, term.end_reason = now, reason.value
         term.recall_id = recall_id
     audit.record(session, Actor.operator(), term.coop_id, "office.term_ended", "term", term.id,
-                 office_key=term.office_key, member_id=term.member_id, reason=term.end_reason)
+                 office_key=term.office_key, member_id=term.member_id, reason=term.end_reason, now=now)
     events.emit(session, term.coop_id, "office.term_ended",
                 {"term_id": term.id, "office_key": term.office_key, "member_id": term.member_id,
-                 "reason": term.end_reason})
+                 "reason": term.end_reason}, now=now)
     session.flush()
     return term
 
@@ -186,18 +185,17 @@ def start_term(session: Session, coop_id: int, office: Office, member_id: int, n
     session.flush()
     audit.record(session, Actor.operator(), coop_id, "office.term_started", "term", term.id,
                  office_key=office.key, member_id=member_id, election_id=election_id,
-                 ends_at=term.ends_at.isoformat())
+                 ends_at=term.ends_at.isoformat(), now=now)
     events.emit(session, coop_id, "office.term_started",
-                {"term_id": term.id, "office_key": office.key, "member_id": member_id})
+                {"term_id": term.id, "office_key": office.key, "member_id": member_id}, now=now)
     return term
 
 
-def _on_member_departed(session: Session, coop_id: int, event: str, payload: dict[str, Any]) -> None:
+def _on_member_departed(session: Session, coop_id: int, event: str, payload: dict[str, Any],
+                        now: dt.datetime) -> None:
     """A member who departs leaves every office they hold: the office shows the vacancy."""
     if event != "member.departed":
         return
-    member = session.get(Member, payload["member_id"])
-    now = (member.departed_at if member is not None and member.departed_at else None) or utcnow()
     for term in open_terms(session, coop_id, member_id=payload["member_id"]):
         end_term(session, term, now, EndReason.DEPARTURE)
 

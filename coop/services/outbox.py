@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coop.config import Settings
-from coop.db import utcnow
 from coop.models import Cooperative, Member, MemberStatus, OutboxMessage
 from coop.services.actor import Actor
 
@@ -27,16 +26,16 @@ PASSWORD_RESET = "password_reset"
 
 
 def queue(session: Session, coop: Cooperative, to_address: str, kind: str, subject: str,
-          body: str, link: str = "", member_id: int | None = None) -> OutboxMessage:
+          body: str, link: str = "", member_id: int | None = None, *, now: dt.datetime) -> OutboxMessage:
     message = OutboxMessage(coop_id=coop.id, member_id=member_id, kind=kind, to_address=to_address,
-                            subject=subject, body=body, link=link, created_at=utcnow(), attempts=0)
+                            subject=subject, body=body, link=link, created_at=now, attempts=0)
     session.add(message)
     session.flush()
     return message
 
 
 def request_password_reset(session: Session, coop: Cooperative, email: str,
-                           link_for: Callable[[str], str]) -> None:
+                           link_for: Callable[[str], str], *, now: dt.datetime) -> None:
     """"Forgot password": mail a one-time reset link to the member with this email.
 
     Says nothing about whether the email belongs to a member (the page answers the same
@@ -50,12 +49,12 @@ def request_password_reset(session: Session, coop: Cooperative, email: str,
     ).one_or_none()
     if member is None or member.status == MemberStatus.DEPARTED.value:
         return
-    token = accounts.create_reset(session, Actor.operator(), coop, member)
+    token = accounts.create_reset(session, Actor.operator(), coop, member, now=now)
     queue(session, coop, member.email, PASSWORD_RESET, f"[{coop.name}] Reset your password",
           f"Someone (we hope you) asked to reset your password for {coop.name}.\n"
           "Open the link below within 24 hours to choose a new one. If it was not you, "
           "ignore this message: your password stays as it is.",
-          link_for(token), member.id)
+          link_for(token), member.id, now=now)
 
 
 def pending(session: Session, coop_id: int | None = None, include_sent: bool = False,
@@ -81,7 +80,7 @@ def compose(message: OutboxMessage, settings: Settings, base_url: str = "") -> E
 
 
 def send_pending(session: Session, settings: Settings, base_url: str = "",
-                 now: dt.datetime | None = None,
+                 *, now: dt.datetime,
                  connect: Callable[[Settings], smtplib.SMTP] | None = None) -> tuple[int, int]:
     """Send what is waiting; returns (sent, failed). A failure is recorded on the message
     and retried on the next run, up to MAX_ATTEMPTS."""
@@ -101,7 +100,7 @@ def send_pending(session: Session, settings: Settings, base_url: str = "",
                 message.last_error = str(exc)[:1000]
                 failed += 1
             else:
-                message.sent_at = now or utcnow()
+                message.sent_at = now
                 message.last_error = None
                 sent += 1
     session.flush()

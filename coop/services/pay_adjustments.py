@@ -118,6 +118,7 @@ def apply(session: Session, p: Proposal, now: dt.datetime) -> None:
         session, coop, subject.id, subject.name, pay_from_json(p.details["new"]),
         pay.policy(session, coop.id).weeks_per_year, authority="proposal",
         effective_date=now.date(), proposal_id=p.id,
+        now=now,
     )
     events.emit(session, coop.id, "pay.changed", {"member_id": subject.id, "proposal_id": p.id,
-                                                  "entry_index": record.entry_index})
+                                                  "entry_index": record.entry_index}, now=now)

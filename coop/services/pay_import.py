@@ -19,7 +19,6 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import PolicyViolation
 from coop.models import Cooperative, Member, MemberStatus, PayRecord
 from coop.pay import Pay, Supplement, SupplementReason, check_policy
@@ -68,28 +67,28 @@ def _supplements(text: str, line: int, errors: list[RowError]) -> tuple[Suppleme
     return tuple(items)
 
 
-def _date(text: str, line: int, errors: list[RowError]) -> dt.date | None:
+def _date(text: str, line: int, errors: list[RowError], today: dt.date) -> dt.date | None:
     if not text:
-        return utcnow().date()
+        return today
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
         errors.append(RowError(line, "effective_date", f"'{text}' is not a date such as 2026-01-31"))
         return None
-    if day > utcnow().date():
+    if day > today:
         errors.append(RowError(line, "effective_date", "founding pay cannot take effect in the future"))
         return None
     return day
 
 
-def parse_pay(row: dict[str, str], line: int, errors: list[RowError]) -> tuple[Pay, dt.date] | None:
-    """The pay and effective date a row gives, or None with every problem of its pay
-    columns appended to ``errors``. Needs no member, so a combined member-and-pay import
+def parse_pay(row: dict[str, str], line: int, errors: list[RowError], today: dt.date) -> tuple[Pay, dt.date] | None:
+    """The pay and effective date a row gives (no date: ``today``), or None with every problem
+    of its pay columns appended to ``errors``. Needs no member, so a combined member-and-pay import
     can check these columns before the members exist."""
     rate = _decimal(row.get("hourly_rate", ""), "hourly_rate", line, errors)
     hours = _decimal(row.get("weekly_hours", ""), "weekly_hours", line, errors)
     supplements = _supplements(row.get("supplements", ""), line, errors)
-    effective = _date(row.get("effective_date", ""), line, errors)
+    effective = _date(row.get("effective_date", ""), line, errors, today)
     if rate is None or hours is None or supplements is None or effective is None:
         return None
     try:
@@ -99,7 +98,7 @@ def parse_pay(row: dict[str, str], line: int, errors: list[RowError]) -> tuple[P
         return None
 
 
-def import_founding_pay(session: Session, actor: Actor, coop: Cooperative, text: str) -> list[PayRecord]:
+def import_founding_pay(session: Session, actor: Actor, coop: Cooperative, text: str, *, now: dt.datetime) -> list[PayRecord]:
     """All or nothing: every row is checked, then the whole table against the pay policy;
     on any error nothing is written. Returns the records appended, in file order.
 
@@ -137,7 +136,7 @@ def import_founding_pay(session: Session, actor: Actor, coop: Cooperative, text:
             errors.append(RowError(line, "email", f"{member.name} already has pay on the ledger; "
                                    "changing it takes a pay adjustment vote"))
         seen.add(email)
-        parsed = parse_pay(row, line, errors)
+        parsed = parse_pay(row, line, errors, now.date())
         if member is not None and parsed is not None:
             planned.append((member, *parsed))
     if errors:
@@ -156,12 +155,12 @@ def import_founding_pay(session: Session, actor: Actor, coop: Cooperative, text:
     records = []
     for member, p, effective in planned:
         record = ledger.append_pay_record(session, coop, member.id, member.name, p, policy.weeks_per_year,
-                                          authority="founding", effective_date=effective)
+                                          authority="founding", effective_date=effective, now=now)
         records.append(record)
         events.emit(session, coop.id, "pay.changed", {"member_id": member.id, "proposal_id": None,
                                                       "entry_index": record.entry_index,
-                                                      "authority": "founding"})
+                                                      "authority": "founding"}, now=now)
     audit.record(session, actor, coop.id, "pay.founding_imported", "cooperative", coop.id,
-                 entries=[r.entry_index for r in records])
+                 entries=[r.entry_index for r in records], now=now)
     session.flush()
     return records

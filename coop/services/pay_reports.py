@@ -15,7 +15,6 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import InvalidInput
 from coop.models import Cooperative, Member, PayRecord, Proposal
 from coop.pay import Pay, PayStatistics, apply_change
@@ -171,13 +170,12 @@ def month_ends(start: dt.date, end: dt.date) -> Iterable[dt.date]:
         year, month = nxt.year, nxt.month
 
 
-def statistics_by_month(session: Session, coop: Cooperative, until: dt.date | None = None) -> list[StatsPoint]:
-    """The figures at each month end from the first pay record to ``until`` (default today;
+def statistics_by_month(session: Session, coop: Cooperative, until: dt.date) -> list[StatsPoint]:
+    """The figures at each month end from the first pay record to ``until`` (usually today;
     the last point is ``until`` itself when it falls mid-month). Two queries.
 
     At each date the table is what ``pay_table(as_of=date)`` would return: per member, the
     latest-appended record effective by then."""
-    until = until or utcnow().date()
     weeks = pay.policy(session, coop.id).weeks_per_year
     records = sorted(_records(session, coop), key=lambda r: (r.effective_date, r.entry_index))
     if not records:

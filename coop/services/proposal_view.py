@@ -67,7 +67,7 @@ class ProposalView:
 
 
 def view(session: Session, coop: Cooperative, proposal_id: int, member: Member | None,
-         now: dt.datetime | None = None) -> ProposalView:
+         now: dt.datetime) -> ProposalView:
     p = proposals.get(session, coop, proposal_id, now=now)
     visibility.require_proposal_reader(coop, member, p)
     is_member = visibility.is_member(coop, member)

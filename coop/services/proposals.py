@@ -16,7 +16,6 @@ from sqlalchemy import bindparam, exists, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coop.governance import Tally, decide, parse_quorum, parse_threshold
 from coop.models import (
@@ -76,7 +75,7 @@ closers: dict[str, Callable[[Session, Proposal, dt.datetime], dict[str, Any]]] =
 # -- reading ---------------------------------------------------------------------------------
 
 def get(session: Session, coop: Cooperative, proposal_id: int, *, lock: bool = False,
-        now: dt.datetime | None = None) -> Proposal:
+        now: dt.datetime) -> Proposal:
     """A proposal of this co-op. Reading closes it first if its deadline has passed."""
     q = select(Proposal).where(Proposal.id == proposal_id, Proposal.coop_id == coop.id)
     if lock:
@@ -86,16 +85,16 @@ def get(session: Session, coop: Cooperative, proposal_id: int, *, lock: bool = F
         raise NotFound(f"no proposal {proposal_id} in this co-op", field="proposal")
     if lock:
         session.refresh(proposal)
-    if _overdue(proposal, now or utcnow()):
+    if _overdue(proposal, now):
         if not lock:
             return get(session, coop, proposal_id, lock=True, now=now)
-        close(session, proposal, now or utcnow())
+        close(session, proposal, now)
     return proposal
 
 
 def list_proposals(session: Session, coop: Cooperative, status: str | None = None,
-                   kind: str | None = None, now: dt.datetime | None = None) -> list[Proposal]:
-    close_due(session, now or utcnow(), coop_id=coop.id)
+                   kind: str | None = None, *, now: dt.datetime) -> list[Proposal]:
+    close_due(session, now, coop_id=coop.id)
     q = select(Proposal).where(Proposal.coop_id == coop.id)
     if status:
         q = q.where(Proposal.status == status)
@@ -111,7 +110,7 @@ def _overdue(p: Proposal, now: dt.datetime) -> bool:
 # -- drafting --------------------------------------------------------------------------------
 
 def _new(session: Session, actor: Actor, coop: Cooperative, kind: str, title: str, body: str,
-         details: dict[str, Any], subject: Member | None = None) -> Proposal:
+         details: dict[str, Any], subject: Member | None = None, *, now: dt.datetime) -> Proposal:
     author = actor.require_member(coop.id, scope="propose")
     if not (title or "").strip():
         raise InvalidInput("a proposal needs a title", field="title")
@@ -121,30 +120,30 @@ def _new(session: Session, actor: Actor, coop: Cooperative, kind: str, title: st
     p = Proposal(
         coop_id=coop.id, kind=kind, title=title.strip(), body=(body or "").strip(),
         status=S.DRAFT.value, author_id=author.id,
-        subject_member_id=subject.id if subject else None, details=details, created_at=utcnow(),
+        subject_member_id=subject.id if subject else None, details=details, created_at=now,
     )
     session.add(p)
     session.flush()
-    audit.record(session, actor, coop.id, "proposal.drafted", "proposal", p.id, kind=kind, title=p.title)
+    audit.record(session, actor, coop.id, "proposal.drafted", "proposal", p.id, kind=kind, title=p.title, now=now)
     return p
 
 
-def draft_general(session: Session, actor: Actor, coop: Cooperative, title: str, body: str) -> Proposal:
-    return _new(session, actor, coop, ProposalKind.GENERAL.value, title, body, {})
+def draft_general(session: Session, actor: Actor, coop: Cooperative, title: str, body: str, *, now: dt.datetime) -> Proposal:
+    return _new(session, actor, coop, ProposalKind.GENERAL.value, title, body, {}, now=now)
 
 
 def draft_pay_adjustment(session: Session, actor: Actor, coop: Cooperative, title: str, body: str,
-                         subject: Member, change: dict[str, Any]) -> Proposal:
+                         subject: Member, change: dict[str, Any], *, now: dt.datetime) -> Proposal:
     """``change``: hourly_rate / weekly_hours (Decimal), supplements (list of pay.Supplement),
     reason. Refused, naming the numbers, if it would break the pay policy now."""
     details = pay_adjustments.prepare(session, coop, subject, change)
-    return _new(session, actor, coop, ProposalKind.PAY_ADJUSTMENT.value, title, body, details, subject)
+    return _new(session, actor, coop, ProposalKind.PAY_ADJUSTMENT.value, title, body, details, subject, now=now)
 
 
 def draft_rule_change(session: Session, actor: Actor, coop: Cooperative, title: str, body: str,
-                      change: dict[str, Any]) -> Proposal:
+                      change: dict[str, Any], *, now: dt.datetime) -> Proposal:
     details = rule_changes.prepare(session, coop, change)
-    return _new(session, actor, coop, ProposalKind.RULE_CHANGE.value, title, body, details)
+    return _new(session, actor, coop, ProposalKind.RULE_CHANGE.value, title, body, details, now=now)
 
 
 # -- lifecycle -------------------------------------------------------------------------------
@@ -175,8 +174,7 @@ def voting_rule_for(session: Session, p: Proposal) -> tuple[rules.VotingRule, st
 
 
 def open_deliberation(session: Session, actor: Actor, coop: Cooperative, proposal_id: int,
-                      now: dt.datetime | None = None) -> Proposal:
-    now = now or utcnow()
+                      now: dt.datetime) -> Proposal:
     p = get(session, coop, proposal_id, lock=True, now=now)
     _require_author_or_secretary(actor, p)
     _require_status(p, S.DRAFT, doing="open deliberation")
@@ -185,26 +183,25 @@ def open_deliberation(session: Session, actor: Actor, coop: Cooperative, proposa
     p.deliberation_started_at = now
     p.deliberation_ends_at = now + dt.timedelta(days=vr.notice_days)
     audit.record(session, actor, coop.id, "proposal.deliberation_opened", "proposal", p.id,
-                 notice_days=vr.notice_days)
-    events.emit(session, coop.id, "proposal.deliberation_opened", {"proposal_id": p.id})
+                 notice_days=vr.notice_days, now=now)
+    events.emit(session, coop.id, "proposal.deliberation_opened", {"proposal_id": p.id}, now=now)
     session.flush()
     return p
 
 
-def withdraw(session: Session, actor: Actor, coop: Cooperative, proposal_id: int) -> Proposal:
-    p = get(session, coop, proposal_id, lock=True)
+def withdraw(session: Session, actor: Actor, coop: Cooperative, proposal_id: int, *, now: dt.datetime) -> Proposal:
+    p = get(session, coop, proposal_id, lock=True, now=now)
     _require_author_or_secretary(actor, p)
     _require_status(p, S.DRAFT, S.DELIBERATION, doing="withdraw (voting has opened)")
     p.status = S.WITHDRAWN.value
-    audit.record(session, actor, coop.id, "proposal.withdrawn", "proposal", p.id)
+    audit.record(session, actor, coop.id, "proposal.withdrawn", "proposal", p.id, now=now)
     session.flush()
     return p
 
 
 def open_voting(session: Session, actor: Actor, coop: Cooperative, proposal_id: int,
-                now: dt.datetime | None = None) -> Proposal:
+                now: dt.datetime) -> Proposal:
     """Snapshot the electorate and fix the threshold and quorum from the rules in force."""
-    now = now or utcnow()
     p = get(session, coop, proposal_id, lock=True, now=now)
     _require_author_or_secretary(actor, p)
     _require_status(p, S.DELIBERATION, doing="open voting")
@@ -234,9 +231,9 @@ def open_voting(session: Session, actor: Actor, coop: Cooperative, proposal_id: 
     p.voting_opened_at = now
     p.voting_closes_at = now + dt.timedelta(days=rules.int_param(params, "voting.period_days", 7))
     audit.record(session, actor, coop.id, "proposal.voting_opened", "proposal", p.id,
-                 electorate_size=len(voters), threshold=p.threshold, quorum=p.quorum)
+                 electorate_size=len(voters), threshold=p.threshold, quorum=p.quorum, now=now)
     events.emit(session, coop.id, "proposal.opened", {"proposal_id": p.id,
-                                                      "closes_at": p.voting_closes_at.isoformat()})
+                                                      "closes_at": p.voting_closes_at.isoformat()}, now=now)
     session.flush()
     return p
 
@@ -244,11 +241,11 @@ def open_voting(session: Session, actor: Actor, coop: Cooperative, proposal_id: 
 # -- deliberation ----------------------------------------------------------------------------
 
 def comment(session: Session, actor: Actor, coop: Cooperative, proposal_id: int, body: str,
-            qualification_id: int | None = None) -> Comment:
+            qualification_id: int | None = None, *, now: dt.datetime) -> Comment:
     """A comment, or — citing one of the author's verified qualifications — an expert opinion.
     Advisory: shown beside the proposal, never counted."""
     member = actor.require_member(coop.id, scope="propose")
-    p = get(session, coop, proposal_id)
+    p = get(session, coop, proposal_id, now=now)
     _require_status(p, S.DELIBERATION, S.VOTING, doing="comment")
     if not (body or "").strip():
         raise InvalidInput("write something", field="body")
@@ -267,10 +264,10 @@ def comment(session: Session, actor: Actor, coop: Cooperative, proposal_id: int,
                 f"expert opinions on this proposal come from {', '.join(fields)}; yours is in {q.field}")
         kind = "expert_opinion"
     c = Comment(proposal_id=p.id, member_id=member.id, kind=kind, body=body.strip(),
-                qualification_id=qualification_id, created_at=utcnow())
+                qualification_id=qualification_id, created_at=now)
     session.add(c)
     session.flush()
-    audit.record(session, actor, coop.id, f"proposal.{kind}", "comment", c.id, proposal_id=p.id)
+    audit.record(session, actor, coop.id, f"proposal.{kind}", "comment", c.id, proposal_id=p.id, now=now)
     return c
 
 
@@ -327,12 +324,11 @@ class CastBallot:
 
 
 def record_ballot(session: Session, actor: Actor, coop: Cooperative, proposal_id: int, choice: str,
-                  approvals: list[int] | None = None, now: dt.datetime | None = None) -> CastBallot:
+                  approvals: list[int] | None = None, *, now: dt.datetime) -> CastBallot:
     """Cast or change the actor's ballot; close the vote if the whole electorate has voted.
 
     The proposal row is locked first, as for every state change, so a ballot can never land
     after a close, and of two last ballots the second sees the first and closes."""
-    now = now or utcnow()
     member = actor.require_member(coop.id, scope="vote")
     session.flush()  # the statements below bypass the unit of work; it must be written first
     conn = session.connection()
@@ -365,7 +361,7 @@ def record_ballot(session: Session, actor: Actor, coop: Cooperative, proposal_id
     live = conn.execute(_UPSERT[conn.dialect.name], {**values, "changes": 0}).one()
     conn.execute(_ADD_HISTORY, values)
     conn.execute(_ADD_AUDIT, {"coop_id": coop.id, "actor_id": member.id, "action": "ballot.cast",
-                              "object_type": "proposal", "object_id": proposal_id, "at": utcnow(),
+                              "object_type": "proposal", "object_id": proposal_id, "at": now,
                               "details": {"choice": choice}})
     # Only a first ballot adds to the count; a changed one leaves it as the first one did,
     # and that ballot's own check found the electorate incomplete (or the vote is closed).
@@ -376,9 +372,9 @@ def record_ballot(session: Session, actor: Actor, coop: Cooperative, proposal_id
 
 
 def cast_ballot(session: Session, actor: Actor, coop: Cooperative, proposal_id: int, choice: str,
-                approvals: list[int] | None = None, now: dt.datetime | None = None) -> Proposal:
+                approvals: list[int] | None = None, *, now: dt.datetime) -> Proposal:
     """:func:`record_ballot`, answering with the proposal (closed if this ballot closed it)."""
-    record_ballot(session, actor, coop, proposal_id, choice, approvals, now)
+    record_ballot(session, actor, coop, proposal_id, choice, approvals, now=now)
     p = session.get(Proposal, proposal_id)
     assert p is not None
     return p
@@ -423,23 +419,22 @@ def close(session: Session, p: Proposal, now: dt.datetime) -> Proposal:
             p.outcome = Outcome.FAILED.value
             p.failed_test = "not_applied"
             p.outcome_reason = f"{p.outcome_reason}; but it was not applied: {refusal}"
-    ledger.append_decision_record(session, p, extra)
+    ledger.append_decision_record(session, p, extra, now=now)
     if p.outcome == Outcome.PASSED.value:
         if p.kind in executors:
             executors[p.kind].apply(session, p, now)
         p.executed_at = now
     audit.record(session, Actor.operator(), p.coop_id, "proposal.closed", "proposal", p.id,
-                 outcome=p.outcome, failed_test=p.failed_test)
-    events.emit(session, p.coop_id, "proposal.closed", {"proposal_id": p.id, "outcome": p.outcome})
+                 outcome=p.outcome, failed_test=p.failed_test, now=now)
+    events.emit(session, p.coop_id, "proposal.closed", {"proposal_id": p.id, "outcome": p.outcome}, now=now)
     if p.executed_at is not None:
-        events.emit(session, p.coop_id, "proposal.executed", {"proposal_id": p.id})
+        events.emit(session, p.coop_id, "proposal.executed", {"proposal_id": p.id}, now=now)
     session.flush()
     return p
 
 
-def close_due(session: Session, now: dt.datetime | None = None, coop_id: int | None = None) -> list[Proposal]:
+def close_due(session: Session, now: dt.datetime, coop_id: int | None = None) -> list[Proposal]:
     """Close every proposal whose deadline has passed. Idempotent; safe to run concurrently."""
-    now = now or utcnow()
     q = select(Proposal.id).where(Proposal.status == S.VOTING.value, Proposal.voting_closes_at <= now)
     if coop_id is not None:
         q = q.where(Proposal.coop_id == coop_id)

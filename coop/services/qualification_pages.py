@@ -8,6 +8,7 @@ Who may verify is ``members.may_verify``: the page uses it to offer the button, 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -80,7 +81,7 @@ def pending(session: Session, coop: Cooperative, reader: Member | None) -> Pendi
     return PendingPage(lines, levels, bool(reader and reader.is_secretary and reader.is_active))
 
 
-def verify_by_id(session: Session, actor: Actor, coop: Cooperative, qualification_id: int | None) -> Qualification:
+def verify_by_id(session: Session, actor: Actor, coop: Cooperative, qualification_id: int | None, *, now: dt.datetime) -> Qualification:
     """Verify the co-op's qualification ``qualification_id``.
 
     :raise NotFound: no such qualification in this co-op (another co-op's reads as absent).
@@ -88,4 +89,4 @@ def verify_by_id(session: Session, actor: Actor, coop: Cooperative, qualificatio
     q = session.get(Qualification, qualification_id) if qualification_id is not None else None
     if q is None or q.coop_id != coop.id:
         raise NotFound("no such qualification in this co-op", field="qualification")
-    return members.verify_qualification(session, actor, coop, q)
+    return members.verify_qualification(session, actor, coop, q, now=now)

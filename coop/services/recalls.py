@@ -11,7 +11,6 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import Conflict
 from coop.models import Cooperative, EndReason, Member, Proposal, ProposalKind, Term
 from coop.services import offices, proposals
@@ -21,8 +20,7 @@ KIND = ProposalKind.RECALL.value
 
 
 def draft_recall(session: Session, actor: Actor, coop: Cooperative, term_id: int, title: str | None = None,
-                 body: str = "", now: dt.datetime | None = None) -> Proposal:
-    now = now or utcnow()
+                 body: str = "", *, now: dt.datetime) -> Proposal:
     term = offices.get_term(session, coop.id, term_id)
     if not term.current_at(now):
         raise Conflict(f"term {term.id} is not current, so there is nothing to recall", field="term_id")
@@ -34,7 +32,7 @@ def draft_recall(session: Session, actor: Actor, coop: Cooperative, term_id: int
                # Expert opinions on the recall come from members qualified for the office.
                "expertise_fields": office.fields if office else []}
     return proposals._new(session, actor, coop, KIND, title or f"Recall {holder.name} as {name}", body,
-                          details, subject=holder)
+                          details, subject=holder, now=now)
 
 
 def _term(session: Session, p: Proposal) -> Term:

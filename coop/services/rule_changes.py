@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import InvalidInput
 from coop.governance import parse_quorum, parse_threshold
 from coop.governance.offices import validate_office_parameters
@@ -166,7 +165,7 @@ def apply(session: Session, p: Proposal, now: dt.datetime) -> None:
     session.add(RuleVersion(
         coop_id=p.coop_id, rule_id=rule.id, version=version, title=d["title"], text=d["text"],
         parameters=d["parameters"], entrenched=d["entrenched"], repealed=d["action"] == "repeal",
-        created_at=utcnow(), created_by_id=p.author_id, proposal_id=p.id,
+        created_at=now, created_by_id=p.author_id, proposal_id=p.id,
     ))
     rule.current_version = version
     session.flush()

@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from coop.models import ApiToken, Cooperative, Member, MemberStatus
 from coop.services import audit
@@ -52,7 +51,7 @@ def _check_scopes(scopes: Iterable[str]) -> list[str]:
 
 def create_token(
     session: Session, actor: Actor, coop: Cooperative, member: Member, scopes: Iterable[str],
-    *, name: str = "", expires_days: int = DEFAULT_EXPIRY_DAYS, now: dt.datetime | None = None,
+    *, name: str = "", expires_days: int = DEFAULT_EXPIRY_DAYS, now: dt.datetime,
 ) -> tuple[ApiToken, str]:
     """A new token for ``member``; returns the row and the token, which is never shown again.
 
@@ -75,7 +74,6 @@ def create_token(
     name = (name or "").strip()
     if len(name) > 100:
         raise InvalidInput("at most 100 characters", field="name")
-    now = now or utcnow()
     secret = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         coop_id=coop.id, member_id=member.id, name=name, token_hash=digest(secret),
@@ -85,7 +83,7 @@ def create_token(
     session.add(row)
     session.flush()
     audit.record(session, actor, coop.id, "api_token.created", "api_token", row.id,
-                 member_id=member.id, scopes=ordered, expires_at=row.expires_at.isoformat())
+                 member_id=member.id, scopes=ordered, expires_at=row.expires_at.isoformat(), now=now)
     return row, secret
 
 
@@ -95,7 +93,7 @@ _BY_DIGEST = (select(ApiToken, Member).join(Member, Member.id == ApiToken.member
               .where(ApiToken.token_hash == bindparam("digest")))
 
 
-def authenticate(session: Session, token: str, now: dt.datetime | None = None) -> tuple[Actor, ApiToken]:
+def authenticate(session: Session, token: str, now: dt.datetime) -> tuple[Actor, ApiToken]:
     """The actor a bearer token stands for. One query.
 
     :raise Unauthenticated: unknown, revoked or expired token, or a departed member's.
@@ -106,7 +104,6 @@ def authenticate(session: Session, token: str, now: dt.datetime | None = None) -
     if found is None:
         raise Unauthenticated(INVALID)
     row, member = found
-    now = now or utcnow()
     if row.revoked_at is not None:
         raise Unauthenticated("this token was revoked")
     if row.expires_at is not None and row.expires_at <= now:
@@ -128,7 +125,7 @@ def get_token(session: Session, coop: Cooperative, token_id: int) -> ApiToken:
 
 
 def revoke(session: Session, actor: Actor, coop: Cooperative, token_id: int,
-           now: dt.datetime | None = None) -> ApiToken:
+           now: dt.datetime) -> ApiToken:
     """By its own member (with any scope: giving up access is always allowed), a co-op admin,
     or the operator. Revoking a revoked token changes nothing."""
     row = get_token(session, coop, token_id)
@@ -138,9 +135,9 @@ def revoke(session: Session, actor: Actor, coop: Cooperative, token_id: int,
         except PermissionDenied:
             raise PermissionDenied("only the token's member or a co-op admin may revoke it") from None
     if row.revoked_at is None:
-        row.revoked_at = now or utcnow()
+        row.revoked_at = now
         audit.record(session, actor, coop.id, "api_token.revoked", "api_token", row.id,
-                     member_id=row.member_id)
+                     member_id=row.member_id, now=now)
         session.flush()
     return row
 
@@ -157,9 +154,9 @@ def list_tokens(session: Session, actor: Actor, coop: Cooperative, member: Membe
     return list(session.scalars(q.order_by(ApiToken.id.desc())))
 
 
-def status(row: ApiToken, now: dt.datetime | None = None) -> str:
+def status(row: ApiToken, now: dt.datetime) -> str:
     if row.revoked_at is not None:
         return "revoked"
-    if row.expires_at is not None and row.expires_at <= (now or utcnow()):
+    if row.expires_at is not None and row.expires_at <= (now):
         return "expired"
     return "active"

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.db import is_postgres, utcnow
+from coop.db import is_postgres
 from coop.errors import InvalidInput, NotFound
 from coop.models import Cooperative, WebhookDelivery, WebhookEvent, WebhookSubscription
 from coop.services import audit, events
@@ -73,7 +73,8 @@ def _check_events(names: list[str]) -> list[str]:
 
 
 def create_subscription(session: Session, actor: Actor, coop: Cooperative, url: str,
-                        event_names: list[str], description: str = "") -> tuple[WebhookSubscription, str]:
+                        event_names: list[str], description: str = "", *,
+                        now: dt.datetime) -> tuple[WebhookSubscription, str]:
     """Returns the subscription and its signing secret (shown to the admin once)."""
     actor.require_admin(coop.id)
     url = _check_url(url)
@@ -83,10 +84,10 @@ def create_subscription(session: Session, actor: Actor, coop: Cooperative, url: 
     secret = "whsec_" + secrets.token_urlsafe(32)
     sub = WebhookSubscription(coop_id=coop.id, url=url, events=wanted, secret=secret,
                               description=(description or "").strip(), active=True,
-                              created_at=utcnow(), created_by_id=actor.member_id)
+                              created_at=now, created_by_id=actor.member_id)
     session.add(sub)
     session.flush()
-    audit.record(session, actor, coop.id, "webhook.created", "webhook", sub.id, url=url, events=wanted)
+    audit.record(session, actor, coop.id, "webhook.created", "webhook", sub.id, url=url, events=wanted, now=now)
     return sub, secret
 
 
@@ -105,17 +106,17 @@ def list_subscriptions(session: Session, actor: Actor, coop: Cooperative) -> lis
     ).order_by(WebhookSubscription.id)))
 
 
-def delete_subscription(session: Session, actor: Actor, coop: Cooperative, sub_id: int) -> None:
+def delete_subscription(session: Session, actor: Actor, coop: Cooperative, sub_id: int, *, now: dt.datetime) -> None:
     """Deactivates it; its delivery log is kept. Pending deliveries are then given up."""
     sub = get_subscription(session, actor, coop, sub_id)
     sub.active = False
-    audit.record(session, actor, coop.id, "webhook.deleted", "webhook", sub.id, url=sub.url)
+    audit.record(session, actor, coop.id, "webhook.deleted", "webhook", sub.id, url=sub.url, now=now)
     session.flush()
 
 
 # -- the outbox ------------------------------------------------------------------------------
 
-def on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any]) -> None:
+def on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any], now: dt.datetime) -> None:
     """Listener: record the event for every active subscription that wants it."""
     if event not in EVENTS:
         return
@@ -124,7 +125,6 @@ def on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any]
     wanted = [sid for sid, names in subs if event in (names or [])]
     if not wanted:
         return
-    now = utcnow()
     row = WebhookEvent(coop_id=coop_id, event=event, payload=dict(payload), created_at=now)
     session.add(row)
     session.flush()
@@ -171,9 +171,8 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(BACKOFF_BASE * (2 ** min(max(attempts - 1, 0), 20)), BACKOFF_CAP)
 
 
-def claim_due(session: Session, now: dt.datetime | None = None, limit: int = 50) -> list[Outgoing]:
+def claim_due(session: Session, now: dt.datetime, limit: int = 50) -> list[Outgoing]:
     """Lease up to ``limit`` due deliveries and build their requests. One query to find them."""
-    now = now or utcnow()
     q = (select(WebhookDelivery, WebhookEvent, WebhookSubscription, Cooperative.slug)
          .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
          .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
@@ -227,8 +226,7 @@ def send(out: Outgoing, timeout: float = TIMEOUT_SECONDS) -> Result:
     return Result(code, error, int((time.monotonic() - start) * 1000))
 
 
-def record_result(session: Session, delivery_id: int, result: Result, now: dt.datetime | None = None) -> WebhookDelivery:
-    now = now or utcnow()
+def record_result(session: Session, delivery_id: int, result: Result, now: dt.datetime) -> WebhookDelivery:
     d = session.get(WebhookDelivery, delivery_id)
     if d is None:
         raise NotFound(f"no webhook delivery {delivery_id}")
@@ -246,11 +244,10 @@ def record_result(session: Session, delivery_id: int, result: Result, now: dt.da
 
 
 def deliver_due(open_session: Callable[[], AbstractContextManager[Session]],
-                now: dt.datetime | None = None, sender: Callable[[Outgoing], Result] = send,
+                now: dt.datetime, sender: Callable[[Outgoing], Result] = send,
                 limit: int = 50) -> list[tuple[Outgoing, Result]]:
     """Claim, send and record one batch; each step in its own transaction from
     ``open_session`` (the CLI's one-commit-per-unit context manager)."""
-    now = now or utcnow()
     with open_session() as session:
         batch = claim_due(session, now, limit)
     results = [(out, sender(out)) for out in batch]

@@ -13,6 +13,7 @@ from sqlalchemy import event
 from coop.services import tokens
 from coop.services.actor import Actor
 from tests.api.spec_check import check_response
+from tests.clock import NOW
 
 
 class ApiClient:
@@ -55,7 +56,7 @@ def api(client: Any) -> ApiClient:
 
 def make_token(db: Any, coop: Any, member: Any, *scopes: str, expires_days: int = 90) -> str:
     _, secret = tokens.create_token(db, Actor.operator(), coop, member, scopes or ("read", "vote", "propose", "admin"),
-                                    expires_days=expires_days)
+                                    expires_days=expires_days, now=NOW)
     return secret
 
 
@@ -76,14 +77,14 @@ def count_queries(engine: Any) -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def app(engine, db, settings):  # type: ignore[no-untyped-def]
+def app(engine, db, settings, clock):  # type: ignore[no-untyped-def]
     """The whole application, portal included, as `coop serve` runs it: the API must work
     beside the portal's session, CSRF and login hooks."""
     from sqlalchemy.orm import sessionmaker
 
     from webui import create_app
 
-    flask_app = create_app(settings, engine=engine, TESTING=True)
+    flask_app = create_app(settings, engine=engine, clock=clock, TESTING=True)
     flask_app.extensions["coop.sessions"] = sessionmaker(
         bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)
     return flask_app

@@ -8,11 +8,11 @@ import hashlib
 
 from sqlalchemy import select
 
-from coop.db import utcnow
 from coop.models import ApiToken
 from coop.services import accounts, coops, tokens
 from coop.services.actor import Actor
 from tests.api.conftest import make_token
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import make_coop, make_member
 
@@ -21,7 +21,7 @@ PASSWORD = "correct horse battery"
 
 def _member_with_password(db, coop, **kw):
     m = make_member(db, coop, hourly_rate="20.00", **kw)
-    accounts.set_password(db, Actor.operator(), m, PASSWORD)
+    accounts.set_password(db, Actor.operator(), m, PASSWORD, now=NOW)
     return m
 
 
@@ -77,7 +77,7 @@ def test_public_reads_need_no_token_but_members_only_reads_answer_401(db, keys, 
 def test_a_coop_that_does_not_publish_answers_401_without_a_token(db, keys, api):
     coop = make_coop(db, keys)
     m = make_member(db, coop, hourly_rate="20.00")
-    coops.update_settings(db, Actor.operator(), coop, public_pages=False)
+    coops.update_settings(db, Actor.operator(), coop, public_pages=False, now=NOW)
     token = make_token(db, coop, m, "read")
     url = f"/api/v1/coops/{coop.slug}/pay"
     assert api.get(url).status_code == 401
@@ -99,7 +99,7 @@ def test_an_expired_token_is_refused(db, keys, api):
     m = make_member(db, coop)
     token = make_token(db, coop, m, "read")
     row = db.scalars(select(ApiToken).where(ApiToken.token_hash == tokens.digest(token))).one()
-    row.expires_at = utcnow() - dt.timedelta(minutes=1)
+    row.expires_at = NOW - dt.timedelta(minutes=1)
     db.flush()
     r = api.get(f"/api/v1/coops/{coop.slug}/members", token=token)
     assert r.status_code == 401 and "expired" in r.get_json()["detail"]

@@ -7,12 +7,12 @@ import base64
 import datetime as dt
 from decimal import Decimal
 
-from coop.db import utcnow
 from coop.models import Member
 from coop.pay import Pay
 from coop.services import checkpoints, ledger
 from tests.api import rfc6962
 from tests.api.conftest import make_token
+from tests.clock import NOW, TODAY
 from tests.factories import make_coop, make_member, set_founding_pay
 
 
@@ -38,10 +38,10 @@ def test_the_pay_table_statistics_and_history_are_public_with_money_as_strings(d
 def test_the_pay_table_as_of_a_date_shows_the_pay_in_force_then(db, keys, api):
     coop = make_coop(db, keys)
     a, b = make_member(db, coop, hourly_rate="20.00"), make_member(db, coop)
-    today = utcnow().date()
+    today = TODAY
     tomorrow = today + dt.timedelta(days=1)
     ledger.append_pay_record(db, coop, b.id, b.name, Pay(Decimal("25.00"), Decimal("30.00")), 52,
-                             authority="founding", effective_date=tomorrow)
+                             authority="founding", effective_date=tomorrow, now=NOW)
     url = f"/api/v1/coops/{coop.slug}/pay?as_of="
     assert api.get(url + str(today - dt.timedelta(days=1))).get_json()["count"] == 0
     assert [x["member_id"] for x in api.get(url + str(today)).get_json()["lines"]] == [a.id]
@@ -74,7 +74,7 @@ def test_an_entry_has_its_canonical_bytes_whose_hash_is_the_leaf_hash(db, keys, 
 
 def test_entries_and_checkpoints_are_immutable_with_strong_etags_and_304(db, keys, api):
     coop, _ = _coop_with_entries(db, keys, 2)
-    cp = checkpoints.sign(db, keys, coop)
+    cp = checkpoints.sign(db, keys, coop, now=NOW)
     for url in (f"/api/v1/coops/{coop.slug}/ledger/entries/0", f"/api/v1/coops/{coop.slug}/ledger/checkpoints/{cp.id}"):
         r = api.get(url)
         etag = r.headers["ETag"]
@@ -107,10 +107,10 @@ def test_an_inclusion_proof_verifies_with_an_independent_rfc6962_verifier(db, ke
 
 def test_a_consistency_proof_verifies_with_an_independent_rfc6962_verifier(db, keys, api):
     coop, _ = _coop_with_entries(db, keys, 3)
-    old = checkpoints.sign(db, keys, coop)
+    old = checkpoints.sign(db, keys, coop, now=NOW)
     for i in range(6):
         make_member(db, coop, hourly_rate="30.00")
-    new = checkpoints.sign(db, keys, coop)
+    new = checkpoints.sign(db, keys, coop, now=NOW)
     r = api.get(f"/api/v1/coops/{coop.slug}/ledger/consistency-proof?first={old.size}&second={new.size}").get_json()
     proof = [base64.b64decode(h) for h in r["consistency"]]
     assert rfc6962.verify_consistency(old.size, new.size, bytes(old.root), bytes(new.root), proof)
@@ -122,7 +122,7 @@ def test_the_public_key_verifies_the_checkpoint_note(db, keys, api):
     from coop.ledger.checkpoint import parse_and_verify, parse_verifier_key
 
     coop, _ = _coop_with_entries(db, keys, 2)
-    cp = checkpoints.sign(db, keys, coop)
+    cp = checkpoints.sign(db, keys, coop, now=NOW)
     key = api.get(f"/api/v1/coops/{coop.slug}/ledger/public-key").get_json()
     origin, raw = parse_verifier_key(key["verifier_key"])
     assert raw == base64.b64decode(key["public_key"])
@@ -163,7 +163,7 @@ def test_the_served_pay_table_equals_the_pay_reports_table_dumped_by_its_schema(
     from coop.services.demo import seed_demo
     from webui.api.views_ledger import _pay_line
 
-    seeded = seed_demo(db, keys, slug="demo-eq")
+    seeded = seed_demo(db, keys, slug="demo-eq", now=NOW)
     assert seeded is not None
     coop = seeded.coop
     # A departure appends a zero-pay record: that member leaves the table.
@@ -171,7 +171,7 @@ def test_the_served_pay_table_equals_the_pay_reports_table_dumped_by_its_schema(
     from coop.services.actor import Actor
 
     leaver = next(line for line in pay_reports.pay_table(db, coop) if not line.pay.supplements)
-    members_service.change_status(db, Actor.operator(), coop, db.get(Member, leaver.member_id), "departed")
+    members_service.change_status(db, Actor.operator(), coop, db.get(Member, leaver.member_id), "departed", now=NOW)
     assert any(not x.pay.is_paid for x in pay_reports.pay_table(db, coop, include_unpaid=True))
     with_supplements = [line for line in pay_reports.pay_table(db, coop) if line.pay.supplements]
     assert with_supplements, "the demo should pay a supplement, or this test proves less"

@@ -10,11 +10,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from coop.db import utcnow
 from coop.governance.offices import add_months
 from coop.models import BallotChange, Proposal
 from coop.services import education, elections, offices, pale, proposals
 from tests.api.conftest import make_token
+from tests.clock import NOW, TODAY
 from tests.dbstate import assert_unchanged, snapshot
 from tests.docsnippets import python_snippet, run_snippet
 from tests.factories import as_member, make_coop, make_member
@@ -47,7 +47,7 @@ def base(coop):
 def _end_nominations(db, election_id):
     """Move the nomination period into the past (the API has no clock parameter)."""
     p = db.get(Proposal, election_id)
-    p.deliberation_ends_at = utcnow() - dt.timedelta(seconds=1)
+    p.deliberation_ends_at = NOW - dt.timedelta(seconds=1)
     db.flush()
 
 
@@ -80,7 +80,7 @@ def _open_voting(db, api, coop, token, eid):
 # -- offices and terms -------------------------------------------------------------------------
 
 def test_offices_are_public_with_requirements_seats_term_length_and_holders(db, coop, people, api):
-    t = offices.start_term(db, coop.id, offices.get_office(db, coop.id, "treasurer"), people[0].id, utcnow(), None)
+    t = offices.start_term(db, coop.id, offices.get_office(db, coop.id, "treasurer"), people[0].id, NOW, None)
     r = api.get(base(coop) + "/offices")  # no token: the co-op publishes
     assert r.status_code == 200
     by_key = {o["key"]: o for o in r.get_json()["items"]}
@@ -93,7 +93,7 @@ def test_offices_are_public_with_requirements_seats_term_length_and_holders(db, 
     one = api.get(base(coop) + "/offices/treasurer").get_json()
     assert one["holders"][0]["ends_at"] == tr["holders"][0]["ends_at"]
     # Before the term started, the seat was vacant.
-    yesterday = (utcnow() - dt.timedelta(days=1)).date().isoformat()
+    yesterday = (NOW - dt.timedelta(days=1)).date().isoformat()
     old = {o["key"]: o for o in api.get(base(coop) + f"/offices?as_of={yesterday}").get_json()["items"]}
     assert old["treasurer"]["holders"] == [] and old["treasurer"]["vacancies"] == 1
 
@@ -127,11 +127,11 @@ def test_a_coop_that_does_not_publish_shows_offices_and_terms_to_members_only(db
 
 def test_terms_keep_past_holders_filter_by_office_and_date_and_show_how_they_ended(db, coop, people, api):
     council = offices.get_office(db, coop.id, "council")
-    long_ago = add_months(utcnow(), -30)
+    long_ago = add_months(NOW, -30)
     old = offices.start_term(db, coop.id, council, people[0].id, long_ago, None)  # ran out 18 months ago
-    offices.expire_due(db, coop.id, utcnow())
-    cur = offices.start_term(db, coop.id, council, people[1].id, utcnow() - dt.timedelta(days=3), None)
-    tre = offices.start_term(db, coop.id, offices.get_office(db, coop.id, "treasurer"), people[2].id, utcnow(), None)
+    offices.expire_due(db, coop.id, NOW)
+    cur = offices.start_term(db, coop.id, council, people[1].id, NOW - dt.timedelta(days=3), None)
+    tre = offices.start_term(db, coop.id, offices.get_office(db, coop.id, "treasurer"), people[2].id, NOW, None)
 
     every = api.get(base(coop) + "/terms").get_json()["items"]
     assert [t["id"] for t in every] == [tre.id, cur.id, old.id]  # newest first
@@ -139,7 +139,7 @@ def test_terms_keep_past_holders_filter_by_office_and_date_and_show_how_they_end
     assert past["end_reason"] == "expiry" and past["ended_at"] == past["ends_at"]
     council_terms = api.get(base(coop) + "/terms?office_key=council").get_json()["items"]
     assert [t["id"] for t in council_terms] == [cur.id, old.id]
-    then = add_months(utcnow(), -24).date().isoformat()
+    then = add_months(NOW, -24).date().isoformat()
     assert [t["member_id"] for t in api.get(base(coop) + f"/terms?as_of={then}").get_json()["items"]] == [people[0].id]
     assert [t["id"] for t in api.get(base(coop) + f"/terms?member_id={people[2].id}").get_json()["items"]] == [tre.id]
     one = api.get(base(coop) + f"/terms/{old.id}").get_json()
@@ -207,7 +207,7 @@ def test_an_election_from_call_to_outcome_through_the_api(db, coop, people, toke
 
 
 def test_a_candidacy_outside_the_pale_is_refused_naming_the_boundary_and_the_numbers(db, coop, people, tokens, api):
-    junior = make_member(db, coop, active_since=add_months(utcnow(), -5) - dt.timedelta(days=1))
+    junior = make_member(db, coop, active_since=add_months(NOW, -5) - dt.timedelta(days=1))
     tj = make_token(db, coop, junior)
     eid = _called(api, coop, tokens[0])
     version = _pale_version(api, coop, tj, eid)
@@ -273,8 +273,8 @@ def test_accepting_without_a_nomination_and_scopes_are_refused(db, coop, people,
 
 
 def test_a_general_proposal_is_not_an_election(db, coop, people, tokens, api):
-    p = proposals.draft_general(db, as_member(people[0]), coop, "Buy a lathe", "")
-    proposals.open_deliberation(db, as_member(people[0]), coop, p.id)
+    p = proposals.draft_general(db, as_member(people[0]), coop, "Buy a lathe", "", now=NOW)
+    proposals.open_deliberation(db, as_member(people[0]), coop, p.id, now=NOW)
     for path in ("", "/candidacies", "/eligibility"):
         r = api.get(f"{base(coop)}/elections/{p.id}{path}", token=tokens[0])
         assert r.status_code == 404, path
@@ -330,8 +330,8 @@ def test_a_tie_at_the_last_seat_shows_the_lots_inputs_and_anyone_can_recompute_i
 
 
 def test_the_outcome_of_a_proposal_that_is_no_election_is_not_found(db, coop, people, tokens, api):
-    p = proposals.draft_general(db, as_member(people[0]), coop, "Buy a lathe", "")
-    proposals.open_deliberation(db, as_member(people[0]), coop, p.id)
+    p = proposals.draft_general(db, as_member(people[0]), coop, "Buy a lathe", "", now=NOW)
+    proposals.open_deliberation(db, as_member(people[0]), coop, p.id, now=NOW)
     r = api.get(f"{base(coop)}/elections/{p.id}/outcome", token=tokens[0])
     assert r.status_code == 404 and r.get_json()["errors"][0]["field"] == "election"
 
@@ -374,7 +374,7 @@ def test_a_second_election_for_an_office_under_way_is_a_conflict(db, coop, peopl
 def test_a_recalled_treasurers_term_ends_and_the_office_shows_the_vacancy(db, coop, people, tokens, api):
     holder = people[0]
     qualify(db, coop, holder, "accounting", 6)
-    t = offices.start_term(db, coop.id, offices.get_office(db, coop.id, "treasurer"), holder.id, utcnow(), None)
+    t = offices.start_term(db, coop.id, offices.get_office(db, coop.id, "treasurer"), holder.id, NOW, None)
     r = api.post(base(coop) + "/recalls", token=tokens[1], json={"term_id": t.id, "body": "Books unkept."})
     assert r.status_code == 201
     rid = r.get_json()["id"]
@@ -394,7 +394,7 @@ def test_a_recalled_treasurers_term_ends_and_the_office_shows_the_vacancy(db, co
 
 def test_recalling_an_unknown_or_ended_term_is_refused_and_writes_nothing(db, coop, people, tokens, api):
     t = offices.start_term(db, coop.id, offices.get_office(db, coop.id, "council"), people[0].id,
-                           add_months(utcnow(), -13), None)
+                           add_months(NOW, -13), None)
     before = snapshot(db)
     assert api.post(base(coop) + "/recalls", token=tokens[1], json={"term_id": 999999}).status_code == 404
     r = api.post(base(coop) + "/recalls", token=tokens[1], json={"term_id": t.id})
@@ -407,8 +407,8 @@ def test_recalling_an_unknown_or_ended_term_is_refused_and_writes_nothing(db, co
 
 def _record(**kw):
     return {"title": "Cost accounting", "provider": "Open University", "kind": "course", "hours": "12.50",
-            "started_on": (utcnow().date() - dt.timedelta(days=30)).isoformat(),
-            "ended_on": utcnow().date().isoformat(), "status": "completed", **kw}
+            "started_on": (TODAY - dt.timedelta(days=30)).isoformat(),
+            "ended_on": TODAY.isoformat(), "status": "completed", **kw}
 
 
 def test_members_record_their_learning_and_the_report_adds_it_up(db, coop, people, tokens, api):
@@ -421,11 +421,11 @@ def test_members_record_their_learning_and_the_report_adds_it_up(db, coop, peopl
     api.post(base(coop) + "/learning-records", token=tokens[1],
              json=_record(status="planned", ended_on=None, hours="40"))  # planned: counts for nothing yet
     report = api.get(base(coop) + "/education/report", token=tokens[2]).get_json()
-    assert report["year"] == utcnow().year and report["policy"]["expected_hours_per_year"] == "40.00"
+    assert report["year"] == NOW.year and report["policy"]["expected_hours_per_year"] == "40.00"
     hours = {m["member_id"]: m["completed"] for m in report["members"]}
     assert hours[people[0].id] == "20.00" and hours[people[1].id] == "3.00" and hours[people[2].id] == "0.00"
     assert report["total_hours"] == "23.00"
-    assert report["years"][-1] == {"year": utcnow().year, "hours": "23.00", "records": 3, "members": 2}
+    assert report["years"][-1] == {"year": NOW.year, "hours": "23.00", "records": 3, "members": 2}
     mine = api.get(base(coop) + f"/learning-records?member_id={people[1].id}", token=tokens[0]).get_json()["items"]
     assert [x["hours"] for x in mine] == ["40.00", "3.00"]  # newest first
     done = api.get(base(coop) + "/learning-records?status=completed&limit=2", token=tokens[0]).get_json()
@@ -460,7 +460,7 @@ def test_a_bad_learning_record_is_refused_naming_the_field_and_writes_nothing(db
 
 
 def test_a_secretary_records_anyones_learning_but_a_member_only_their_own(db, coop, people, tokens, api):
-    sec = make_member(db, coop, role="secretary", active_since=add_months(utcnow(), -24))
+    sec = make_member(db, coop, role="secretary", active_since=add_months(NOW, -24))
     ts = make_token(db, coop, sec)
     r = api.post(base(coop) + "/learning-records", token=ts, json=_record(member_id=people[0].id))
     assert r.status_code == 201
@@ -473,7 +473,7 @@ def test_a_secretary_records_anyones_learning_but_a_member_only_their_own(db, co
 
 def test_a_records_qualification_is_verified_by_the_secretary_and_then_meets_the_requirement(db, coop, people,
                                                                                            tokens, api):
-    sec = make_member(db, coop, role="secretary", active_since=add_months(utcnow(), -24))
+    sec = make_member(db, coop, role="secretary", active_since=add_months(NOW, -24))
     ts = make_token(db, coop, sec)
     rec = api.post(base(coop) + "/learning-records", token=tokens[1],
                    json=_record(title="MSc Accounting", kind="degree", hours="900",
@@ -497,7 +497,7 @@ def test_a_learning_record_is_changed_by_its_member(db, coop, people, tokens, ap
     rec = api.post(base(coop) + "/learning-records", token=tokens[0],
                    json=_record(status="in_progress", ended_on=None)).get_json()
     r = api.request("PATCH", f"{base(coop)}/learning-records/{rec['id']}", token=tokens[0],
-                    json={"status": "completed", "ended_on": utcnow().date().isoformat()})
+                    json={"status": "completed", "ended_on": TODAY.isoformat()})
     assert r.status_code == 200 and r.get_json()["status"] == "completed"
     before = snapshot(db)
     r = api.request("PATCH", f"{base(coop)}/learning-records/{rec['id']}", token=tokens[1], json={"hours": "1"})
@@ -517,12 +517,12 @@ def _world(db, keys, n):
     for i in range(n):
         found(db, c, f"office_{i}", f"Office {i}", seats=2, requires="")
     for i, m in enumerate(ms[:n]):
-        offices.start_term(db, c.id, offices.get_office(db, c.id, f"office_{i}"), m.id, utcnow(), None)
-        education.add_record(db, as_member(m), c, m, {k: v for k, v in _record(hours=str(i + 1)).items()})
-    p = elections.draft_election(db, as_member(ms[0]), c, "office_0")
-    proposals.open_deliberation(db, as_member(ms[0]), c, p.id)
+        offices.start_term(db, c.id, offices.get_office(db, c.id, f"office_{i}"), m.id, NOW, None)
+        education.add_record(db, as_member(m), c, m, {k: v for k, v in _record(hours=str(i + 1)).items()}, now=NOW)
+    p = elections.draft_election(db, as_member(ms[0]), c, "office_0", now=NOW)
+    proposals.open_deliberation(db, as_member(ms[0]), c, p.id, now=NOW)
     for m in ms[1:n + 1]:
-        elections.stand(db, as_member(m), c, p.id, pale.statement(db, c.id).version)
+        elections.stand(db, as_member(m), c, p.id, pale.statement(db, c.id).version, now=NOW)
     return c, make_token(db, c, ms[0]), p.id
 
 

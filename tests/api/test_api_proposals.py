@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from coop.db import utcnow
 from coop.models import Ballot, BallotChange, Proposal, RuleVersion
 from coop.services import proposals, rules
 from tests.api.conftest import make_token
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member, make_coop, make_member, open_for_voting
 
@@ -24,7 +24,7 @@ def _setup(db, keys, n=3, **kw):
 def _end_notice(db, proposal_id):
     """Move the notice period into the past (the API has no clock parameter)."""
     p = db.get(Proposal, proposal_id)
-    p.deliberation_ends_at = utcnow() - dt.timedelta(seconds=1)
+    p.deliberation_ends_at = NOW - dt.timedelta(seconds=1)
     db.flush()
 
 
@@ -62,7 +62,7 @@ def test_a_pay_adjustment_drafted_and_voted_through_the_api_appends_its_pay_entr
 def test_the_subject_of_a_pay_adjustment_cannot_vote_on_it(db, keys, api):
     coop, (alice, bob, carol), (ta, tb, tc) = _setup(db, keys)
     p = proposals.draft_pay_adjustment(db, as_member(alice), coop, "Raise", "", carol,
-                                       {"weekly_hours": Decimal("30.00"), "reason": "hours"})
+                                       {"weekly_hours": Decimal("30.00"), "reason": "hours"}, now=NOW)
     open_for_voting(db, coop, p, alice)
     before = snapshot(db)
     r = api.put(f"/api/v1/coops/{coop.slug}/proposals/{p.id}/ballot", token=tc, json={"choice": "yes"})
@@ -102,11 +102,11 @@ def test_a_rule_change_passed_through_the_api_creates_the_new_rule_version(db, k
 
 def test_proposals_list_filters_by_status_and_kind(db, keys, api):
     coop, (alice, bob, _), (ta, tb, _) = _setup(db, keys)
-    g1 = proposals.draft_general(db, as_member(alice), coop, "One", "")
-    proposals.open_deliberation(db, as_member(alice), coop, g1.id)
-    g2 = proposals.draft_general(db, as_member(alice), coop, "Two", "")
-    proposals.open_deliberation(db, as_member(alice), coop, g2.id)
-    proposals.withdraw(db, as_member(alice), coop, g2.id)
+    g1 = proposals.draft_general(db, as_member(alice), coop, "One", "", now=NOW)
+    proposals.open_deliberation(db, as_member(alice), coop, g1.id, now=NOW)
+    g2 = proposals.draft_general(db, as_member(alice), coop, "Two", "", now=NOW)
+    proposals.open_deliberation(db, as_member(alice), coop, g2.id, now=NOW)
+    proposals.withdraw(db, as_member(alice), coop, g2.id, now=NOW)
     base = f"/api/v1/coops/{coop.slug}/proposals"
     assert [p["id"] for p in api.get(base, token=tb).get_json()["items"]] == [g2.id, g1.id]
     assert [p["id"] for p in api.get(base + "?status=withdrawn", token=tb).get_json()["items"]] == [g2.id]
@@ -119,7 +119,7 @@ def test_a_draft_is_seen_only_by_its_author_and_the_secretary(db, keys, api):
     coop, (alice, bob, _), (ta, tb, _) = _setup(db, keys)
     secretary = make_member(db, coop, role="secretary")
     ts = make_token(db, coop, secretary)
-    draft = proposals.draft_general(db, as_member(alice), coop, "Private draft", "")
+    draft = proposals.draft_general(db, as_member(alice), coop, "Private draft", "", now=NOW)
     base = f"/api/v1/coops/{coop.slug}/proposals"
     assert [p["id"] for p in api.get(base, token=ta).get_json()["items"]] == [draft.id]
     assert api.get(base, token=tb).get_json()["items"] == []
@@ -129,8 +129,8 @@ def test_a_draft_is_seen_only_by_its_author_and_the_secretary(db, keys, api):
 
 def test_only_the_author_or_secretary_may_open_voting_and_nothing_changes_when_refused(db, keys, api):
     coop, (alice, bob, _), (ta, tb, _) = _setup(db, keys)
-    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "")
-    proposals.open_deliberation(db, as_member(alice), coop, p.id)
+    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "", now=NOW)
+    proposals.open_deliberation(db, as_member(alice), coop, p.id, now=NOW)
     _end_notice(db, p.id)
     before = snapshot(db)
     r = api.post(f"/api/v1/coops/{coop.slug}/proposals/{p.id}/open-voting", token=tb)
@@ -140,15 +140,15 @@ def test_only_the_author_or_secretary_may_open_voting_and_nothing_changes_when_r
 
 def test_voting_cannot_open_before_the_notice_period_ends(db, keys, api):
     coop, (alice, _, _), (ta, _, _) = _setup(db, keys)
-    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "")
-    proposals.open_deliberation(db, as_member(alice), coop, p.id)
+    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "", now=NOW)
+    proposals.open_deliberation(db, as_member(alice), coop, p.id, now=NOW)
     r = api.post(f"/api/v1/coops/{coop.slug}/proposals/{p.id}/open-voting", token=ta)
     assert r.status_code == 409 and "notice period" in r.get_json()["detail"]
 
 
 def test_a_token_without_the_vote_scope_cannot_vote(db, keys, api):
     coop, (alice, bob, _), _ = _setup(db, keys)
-    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "")
+    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "", now=NOW)
     open_for_voting(db, coop, p, alice)
     reader = make_token(db, coop, bob, "read")
     before = snapshot(db)
@@ -159,7 +159,7 @@ def test_a_token_without_the_vote_scope_cannot_vote(db, keys, api):
 
 def test_a_ballot_after_close_is_refused_with_409(db, keys, api):
     coop, (alice, bob, carol), (ta, tb, tc) = _setup(db, keys)
-    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "")
+    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "", now=NOW)
     open_for_voting(db, coop, p, alice)
     for m in (alice, bob, carol):
         proposals.cast_ballot(db, as_member(m), coop, p.id, "yes", now=p.voting_opened_at)
@@ -169,8 +169,8 @@ def test_a_ballot_after_close_is_refused_with_409(db, keys, api):
 
 def test_comments_and_expert_opinions(db, keys, api):
     coop, (alice, bob, _), (ta, tb, _) = _setup(db, keys)
-    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "")
-    proposals.open_deliberation(db, as_member(alice), coop, p.id)
+    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "", now=NOW)
+    proposals.open_deliberation(db, as_member(alice), coop, p.id, now=NOW)
     base = f"/api/v1/coops/{coop.slug}/proposals/{p.id}/comments"
     r = api.post(base, token=tb, json={"body": "Good idea"})
     assert r.status_code == 201 and r.get_json()["kind"] == "comment"
@@ -181,14 +181,14 @@ def test_comments_and_expert_opinions(db, keys, api):
 
 def test_withdrawing_a_proposal_in_deliberation(db, keys, api):
     coop, (alice, _, _), (ta, _, _) = _setup(db, keys)
-    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "")
+    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "", now=NOW)
     r = api.post(f"/api/v1/coops/{coop.slug}/proposals/{p.id}/withdraw", token=ta)
     assert r.status_code == 200 and r.get_json()["status"] == "withdrawn"
 
 
 def test_ballots_are_secret_unless_the_rules_make_them_public(db, keys, api):
     coop, (alice, bob, carol), (ta, tb, tc) = _setup(db, keys)
-    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "")
+    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "", now=NOW)
     open_for_voting(db, coop, p, alice)
     proposals.cast_ballot(db, as_member(bob), coop, p.id, "no", now=p.voting_opened_at)
     url = f"/api/v1/coops/{coop.slug}/proposals/{p.id}/ballots"
@@ -204,7 +204,7 @@ def test_ballots_are_secret_unless_the_rules_make_them_public(db, keys, api):
 
 def test_my_ballot_is_404_before_voting_and_mine_after(db, keys, api):
     coop, (alice, bob, _), (ta, tb, _) = _setup(db, keys)
-    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "")
+    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "", now=NOW)
     open_for_voting(db, coop, p, alice)
     url = f"/api/v1/coops/{coop.slug}/proposals/{p.id}/ballot"
     assert api.get(url, token=tb).status_code == 404
@@ -215,6 +215,6 @@ def test_my_ballot_is_404_before_voting_and_mine_after(db, keys, api):
 
 def test_the_outcome_of_an_open_proposal_is_a_409(db, keys, api):
     coop, (alice, _, _), (ta, _, _) = _setup(db, keys)
-    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "")
+    p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "", now=NOW)
     open_for_voting(db, coop, p, alice)
     assert api.get(f"/api/v1/coops/{coop.slug}/proposals/{p.id}/outcome", token=ta).status_code == 409

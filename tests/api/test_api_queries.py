@@ -7,6 +7,7 @@ import pytest
 from coop.services import checkpoints, proposals, rules, webhooks
 from coop.services.actor import Actor
 from tests.api.conftest import count_queries, make_token
+from tests.clock import NOW
 from tests.factories import as_member, make_coop, make_member, open_for_voting
 
 
@@ -20,8 +21,8 @@ def proposals_list(db, keys, n):
     coop = make_coop(db, keys)
     m = make_member(db, coop)
     for i in range(n):
-        p = proposals.draft_general(db, as_member(m), coop, f"Motion {i}", "")
-        proposals.open_deliberation(db, as_member(m), coop, p.id)
+        p = proposals.draft_general(db, as_member(m), coop, f"Motion {i}", "", now=NOW)
+        proposals.open_deliberation(db, as_member(m), coop, p.id, now=NOW)
     return coop, m, "/proposals?limit=100&kind=general"
 
 
@@ -51,7 +52,7 @@ def checkpoint_list(db, keys, n):
     m = None
     for _ in range(n):
         m = make_member(db, coop, hourly_rate="20.00")
-        checkpoints.sign(db, keys, coop)
+        checkpoints.sign(db, keys, coop, now=NOW)
     return coop, m, "/ledger/checkpoints?limit=100"
 
 
@@ -66,10 +67,10 @@ def audit_events(db, keys, n):
 def comments(db, keys, n):
     coop = make_coop(db, keys)
     m = make_member(db, coop)
-    p = proposals.draft_general(db, as_member(m), coop, "Lathe", "")
-    proposals.open_deliberation(db, as_member(m), coop, p.id)
+    p = proposals.draft_general(db, as_member(m), coop, "Lathe", "", now=NOW)
+    proposals.open_deliberation(db, as_member(m), coop, p.id, now=NOW)
     for i in range(n):
-        proposals.comment(db, as_member(m), coop, p.id, f"comment {i}")
+        proposals.comment(db, as_member(m), coop, p.id, f"comment {i}", now=NOW)
     return coop, m, f"/proposals/{p.id}/comments?limit=100"
 
 
@@ -78,7 +79,7 @@ def ballots(db, keys, n):
     ms = [make_member(db, coop) for _ in range(n + 1)]
     _, version = rules.get_rule(db, coop.id, "voting.general")
     version.parameters = {**version.parameters, "voting.ballots_public": "true"}
-    p = open_for_voting(db, coop, proposals.draft_general(db, as_member(ms[0]), coop, "Lathe", ""), ms[0])
+    p = open_for_voting(db, coop, proposals.draft_general(db, as_member(ms[0]), coop, "Lathe", "", now=NOW), ms[0])
     for m in ms[1:]:
         proposals.cast_ballot(db, as_member(m), coop, p.id, "yes", now=p.voting_opened_at)
     return coop, ms[0], f"/proposals/{p.id}/ballots?limit=100"
@@ -88,7 +89,7 @@ def deliveries(db, keys, n):
     webhooks.install()
     coop = make_coop(db, keys)
     admin = make_member(db, coop, role="admin")
-    sub, _ = webhooks.create_subscription(db, Actor.operator(), coop, "http://127.0.0.1:9/hook", ["ledger.appended"])
+    sub, _ = webhooks.create_subscription(db, Actor.operator(), coop, "http://127.0.0.1:9/hook", ["ledger.appended"], now=NOW)
     for _ in range(n):
         make_member(db, coop, hourly_rate="20.00")
     return coop, admin, f"/webhooks/{sub.id}/deliveries?limit=100"
@@ -149,7 +150,7 @@ def test_casting_a_ballot_costs_the_same_statements_for_an_electorate_of_5_and_o
     for n in (5, 50):
         coop = make_coop(db, keys)
         ms = [make_member(db, coop) for _ in range(n)]
-        p = open_for_voting(db, coop, proposals.draft_general(db, as_member(ms[0]), coop, "Lathe", ""), ms[0])
+        p = open_for_voting(db, coop, proposals.draft_general(db, as_member(ms[0]), coop, "Lathe", "", now=NOW), ms[0])
         token = make_token(db, coop, ms[1], "read", "vote")
         url = f"/api/v1/coops/{coop.slug}/proposals/{p.id}/ballot"
         api.get(f"/api/v1/coops/{coop.slug}/members?limit=1", token=token)  # warms the token's last_used_at

@@ -14,12 +14,12 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, select
 
-from coop.db import utcnow
 from coop.models import WebhookDelivery, WebhookEvent
 from coop.services import checkpoints, webhooks
 from coop.services.actor import Actor
 from tests.api.conftest import make_token
 from tests.api.receiver import receiver
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member, make_coop, make_member
 
@@ -55,9 +55,9 @@ def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
 def test_an_appended_entry_is_delivered_signed_to_a_real_receiver_and_logged(db, hook):
     coop, admin = hook
     with receiver() as rx:
-        sub, secret = webhooks.create_subscription(db, as_member(admin), coop, rx.url, ["ledger.appended"])
+        sub, secret = webhooks.create_subscription(db, as_member(admin), coop, rx.url, ["ledger.appended"], now=NOW)
         m = make_member(db, coop, hourly_rate="21.00")  # appends the member's founding pay
-        results = webhooks.deliver_due(sessions(db))
+        results = webhooks.deliver_due(sessions(db), now=NOW)
     assert [r.ok for _, r in results] == [True]
     assert len(rx.requests) == 1
     got = rx.requests[0]
@@ -82,9 +82,9 @@ def test_retries_back_off_and_the_log_keeps_every_attempt(db, keys, hook):
     make_member(db, coop, hourly_rate="21.00")
     with receiver() as rx:
         rx.answers = [503, 500]
-        sub, secret = webhooks.create_subscription(db, as_member(admin), coop, rx.url, ["checkpoint.signed"])
-        checkpoints.sign(db, keys, coop)
-        now = utcnow()
+        sub, secret = webhooks.create_subscription(db, as_member(admin), coop, rx.url, ["checkpoint.signed"], now=NOW)
+        checkpoints.sign(db, keys, coop, now=NOW)
+        now = NOW
         first = webhooks.deliver_due(sessions(db), now=now)
         assert [r.status_code for _, r in first] == [503]
         d = db.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub.id)).one()
@@ -108,9 +108,9 @@ def test_a_receiver_that_never_answers_is_given_up_after_the_last_attempt(db, ke
     coop, admin = hook
     with receiver() as rx:
         dead_url = rx.url  # the server is closed when the block ends: connection refused
-    sub, _ = webhooks.create_subscription(db, as_member(admin), coop, dead_url, ["ledger.appended"])
+    sub, _ = webhooks.create_subscription(db, as_member(admin), coop, dead_url, ["ledger.appended"], now=NOW)
     make_member(db, coop, hourly_rate="21.00")
-    now = utcnow()
+    now = NOW
     for attempt in range(webhooks.MAX_ATTEMPTS):
         results = webhooks.deliver_due(sessions(db), now=now)
         assert len(results) == 1 and not results[0][1].ok and results[0][1].status_code is None
@@ -128,7 +128,7 @@ def test_backoff_doubles_from_30_seconds_and_is_capped_at_6_hours():
 
 def test_the_outbox_row_is_written_in_the_changes_transaction_and_rolled_back_with_it(db, keys, hook):
     coop, admin = hook
-    webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/h", ["ledger.appended"])
+    webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/h", ["ledger.appended"], now=NOW)
     db.flush()
     count = lambda model: db.scalar(select(func.count()).select_from(model))  # noqa: E731
     before = (count(WebhookEvent), count(WebhookDelivery))
@@ -141,8 +141,8 @@ def test_the_outbox_row_is_written_in_the_changes_transaction_and_rolled_back_wi
 
 def test_events_go_only_to_subscriptions_that_asked_for_them(db, keys, hook):
     coop, admin = hook
-    a, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/a", ["checkpoint.signed"])
-    b, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/b", ["ledger.appended"])
+    a, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/a", ["checkpoint.signed"], now=NOW)
+    b, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/b", ["ledger.appended"], now=NOW)
     other = make_coop(db, keys)
     make_member(db, other, hourly_rate="20.00")  # another co-op's append reaches neither
     make_member(db, coop, hourly_rate="21.00")
@@ -164,7 +164,7 @@ def test_an_admin_registers_a_webhook_and_reads_its_delivery_log_over_the_api(db
         created = r.get_json()
         assert created["secret"].startswith("whsec_")
         make_member(db, coop, hourly_rate="21.00")
-        webhooks.deliver_due(sessions(db))
+        webhooks.deliver_due(sessions(db), now=NOW)
     assert verify(created["secret"], rx.requests[0].headers, rx.requests[0].body)
     listed = api.get(base, token=token).get_json()["items"]
     assert [w["id"] for w in listed] == [created["id"]] and "secret" not in listed[0]
@@ -177,10 +177,10 @@ def test_an_admin_registers_a_webhook_and_reads_its_delivery_log_over_the_api(db
 
 def test_a_pending_delivery_of_a_deleted_webhook_is_given_up(db, keys, hook):
     coop, admin = hook
-    sub, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/a", ["ledger.appended"])
+    sub, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/a", ["ledger.appended"], now=NOW)
     make_member(db, coop, hourly_rate="21.00")
-    webhooks.delete_subscription(db, as_member(admin), coop, sub.id)
-    assert webhooks.deliver_due(sessions(db)) == []
+    webhooks.delete_subscription(db, as_member(admin), coop, sub.id, now=NOW)
+    assert webhooks.deliver_due(sessions(db), now=NOW) == []
     d = db.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub.id)).one()
     assert d.status == "failed" and d.last_error == "the subscription was deleted"
 
@@ -218,5 +218,5 @@ def test_only_an_admin_token_may_register_webhooks(db, api, hook):
     from coop.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        webhooks.create_subscription(db, as_member(member), coop, body["url"], body["events"])
-    assert webhooks.create_subscription(db, Actor.operator(), coop, body["url"], body["events"])[0].id
+        webhooks.create_subscription(db, as_member(member), coop, body["url"], body["events"], now=NOW)
+    assert webhooks.create_subscription(db, Actor.operator(), coop, body["url"], body["events"], now=NOW)[0].id

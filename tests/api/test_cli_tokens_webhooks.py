@@ -25,6 +25,7 @@ from tests.cli.conftest import (  # noqa: F401  (fixtures the demo database need
     session_for,
     templates,
 )
+from tests.clock import NOW
 
 
 def _secret(output: str) -> str:
@@ -39,7 +40,7 @@ def test_a_token_is_printed_once_stored_as_a_digest_listed_and_revoked(demo: Coo
     assert re.search(r"^token \d+ for Lena \w+ \(read vote\), expires \d{4}-\d\d-\d\d:$", out, re.MULTILINE), out
     secret = _secret(out)
     with session_for() as s:
-        actor, row = tokens.authenticate(s, secret)
+        actor, row = tokens.authenticate(s, secret, now=NOW)
         assert row.scopes == "read vote" and row.name == "chat bot"
         assert secret not in {row.token_hash, row.prefix}
         assert s.scalar(select(ApiToken.id).where(ApiToken.token_hash.contains(secret[9:]))) is None
@@ -49,7 +50,7 @@ def test_a_token_is_printed_once_stored_as_a_digest_listed_and_revoked(demo: Coo
     assert f"token {token_id} revoked" in demo.ok("tokens", "revoke", str(token_id)).output
     assert "revoked" in demo.ok("tokens", "list").output
     with session_for() as s, pytest.raises(Unauthenticated):
-        tokens.authenticate(s, secret)
+        tokens.authenticate(s, secret, now=NOW)
 
 
 def test_token_commands_refuse_bad_input_in_one_line_and_change_nothing(demo: Coop) -> None:
@@ -66,7 +67,7 @@ def test_coop_webhooks_deliver_sends_signed_events_and_retries_failures(demo: Co
         rx.answers = [500]
         with session_for() as s:
             c = coops.get_by_slug(s, "demo")
-            sub, secret = webhooks.create_subscription(s, Actor.operator(), c, rx.url, ["ledger.appended"])
+            sub, secret = webhooks.create_subscription(s, Actor.operator(), c, rx.url, ["ledger.appended"], now=NOW)
             sub_id = sub.id
         # A founding pay imported from the command line is appended to the ledger: the event
         # reaches the outbox in that command's commit.

@@ -39,6 +39,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from coop.clock import utcnow
 from coop.db import make_engine
 from coop.models import Member
 from coop.services import coops, tokens
@@ -163,7 +164,7 @@ def _grow(env: dict[str, str], backend: str) -> dict[str, Any]:
         # Voting opens now: the electorate (every active member, ~100) is fixed; the voters
         # below are a few of them, so the proposal never closes early during the run.
         p = general_vote(s, coop, ada, "Benchmark motion")
-        secrets = [tokens.create_token(s, Actor.operator(), coop, v, ["read", "vote"])[1] for v in voters]
+        secrets = [tokens.create_token(s, Actor.operator(), coop, v, ["read", "vote"], now=utcnow())[1] for v in voters]
         proposal_id = p.id
     engine.dispose()
     return {"env": env, "proposal_id": proposal_id, "secrets": secrets, "backend": backend}

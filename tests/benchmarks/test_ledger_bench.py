@@ -25,6 +25,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import insert, select, update
 
+from coop.clock import utcnow
 from coop.db import make_engine, make_session_factory
 from coop.ledger import export as export_file
 from coop.ledger import merkle, nodestore
@@ -121,7 +122,7 @@ def build(url: str, keys: KeyStore, slug: str, size: int, members: int = 50, pay
         root = nodestore.root_from_nodes(size, store)
         conn.execute(update(LedgerHead).where(LedgerHead.coop_id == coop_id).values(size=size, root=root))
     with factory() as s, s.begin():
-        checkpoints.sign(s, keys, s.get(Cooperative, coop_id))
+        checkpoints.sign(s, keys, s.get(Cooperative, coop_id), now=utcnow())
     engine.dispose()
     print(f"\n  built {size:,} entries in {time.perf_counter() - started:.1f} s")
     return coop_id

@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from coop.clock import utcnow
 from coop.config import Settings
 from coop.db import make_engine, make_session_factory
 from coop.ledger.keys import KeyStore
@@ -79,10 +80,10 @@ def big(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             # deliberation and a draft of my own, each vote with a 2,000-member electorate.
             author = built.members[0]
             opened = [general_vote(s, coop, author, f"Open motion {n}") for n in range(5)]
-            proposals.cast_ballot(s, as_member(me), coop, opened[0].id, "yes")
-            p = proposals.draft_general(s, as_member(author), coop, "Under discussion", "")
-            proposals.open_deliberation(s, as_member(author), coop, p.id)
-            proposals.draft_general(s, as_member(me), coop, "My draft", "")
+            proposals.cast_ballot(s, as_member(me), coop, opened[0].id, "yes", now=utcnow())
+            p = proposals.draft_general(s, as_member(author), coop, "Under discussion", "", now=utcnow())
+            proposals.open_deliberation(s, as_member(author), coop, p.id, now=utcnow())
+            proposals.draft_general(s, as_member(me), coop, "My draft", "", now=utcnow())
             me.password_hash = accounts.hash_password(PASSWORD)
             ids = (coop.id, me.id, me.email)
             s.commit()

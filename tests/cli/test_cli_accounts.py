@@ -9,6 +9,7 @@ import pytest
 from coop.errors import InvalidInput
 from coop.services import accounts, coops
 from tests.cli.conftest import Coop
+from tests.clock import NOW
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_an_invitation_prints_a_one_time_link_that_sets_the_password(acme: Coop,
     token = _token(out)
     with session_for() as s:
         c = coops.get_by_slug(s, "acme")
-        accounts.redeem(s, c, token, "a long enough password")
+        accounts.redeem(s, c, token, "a long enough password", now=NOW)
     with session_for() as s:
         assert accounts.authenticate(s, coops.get_by_slug(s, "acme"), "ann@example.org",
                                      "a long enough password").name == "Ann Lee"
@@ -45,8 +46,8 @@ def test_a_reset_link_lasts_24_hours_and_replaces_the_previous_one(acme: Coop, s
     with session_for() as s:
         c = coops.get_by_slug(s, "acme")
         with pytest.raises(InvalidInput, match="already been used"):
-            accounts.redeem(s, c, first, "a long enough password")
-        accounts.redeem(s, c, second, "a long enough password")
+            accounts.redeem(s, c, first, "a long enough password", now=NOW)
+        accounts.redeem(s, c, second, "a long enough password", now=NOW)
 
 
 def test_set_password_asks_twice_without_echoing(acme: Coop, session_for) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from coop.models import Member, PayRecord
 from tests.cli.conftest import Coop
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 
 
@@ -178,7 +179,7 @@ def test_a_departure_ends_pay_with_a_ledger_entry(acme: Coop, session_for) -> No
     with session_for() as s:
         c = coops.get_by_slug(s, "acme")
         ledger.append_pay_record(s, c, 1, "Ann", Pay(Decimal("20.00"), Decimal("40.00")), 52,
-                                 authority="founding", effective_date=c.created_at.date())
+                                 authority="founding", effective_date=c.created_at.date(), now=NOW)
     acme.ok("members", "depart", "ann@example.org")
     with session_for() as s:
         records = list(s.scalars(select(PayRecord).order_by(PayRecord.entry_index)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -13,8 +12,7 @@ from sqlalchemy import select
 from coop.models import LearningRecord, Qualification
 from coop.services import coops, education
 from tests.cli.conftest import Coop
-
-TODAY = dt.datetime.now(dt.timezone.utc).date()
+from tests.clock import NOW, TODAY  # noqa: E402
 
 
 def csv_rows(output: str) -> list[dict[str, str]]:
@@ -195,7 +193,7 @@ def test_remind_reports_who_is_behind_and_reminds_only_who_chose(demo: Coop, ses
         ada = members.find_member(s, c.id, "ada@riverside.example")
         prefs = notifications.preferences(s, ada.id)
         prefs[education.REMINDER] = {"portal": True, "email": False}
-        notifications.set_preferences(s, Actor.of(ada), ada, prefs)
+        notifications.set_preferences(s, Actor.of(ada), ada, prefs, now=NOW)
     out = demo.ok("education", "remind").output
     assert "Ada Okafor: 0.00 of" in out and "(reminded)" in out.splitlines()[0]
     assert out.count("(reminded)") == 1

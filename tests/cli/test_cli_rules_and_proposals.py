@@ -9,11 +9,11 @@ import types
 
 from sqlalchemy import select
 
-from coop.db import utcnow
 from coop.ledger.keys import KeyStore
 from coop.models import LedgerEntry, Proposal
 from coop.services import proposals
 from tests.cli.conftest import Coop
+from tests.clock import NOW
 from tests.factories import as_member, make_coop, make_member
 
 
@@ -93,7 +93,7 @@ def test_showing_a_proposal_issues_as_many_queries_with_one_comment_as_with_five
         c = coops.get_by_slug(s, "demo")
         for login in ("ada", "grace", "rahul", "ingrid"):
             m = s.scalars(select(Member).where(Member.email == f"{login}@riverside.example")).one()
-            proposals.comment(s, as_member(m), c, 5, f"A thought from {m.name}.")
+            proposals.comment(s, as_member(m), c, 5, f"A thought from {m.name}.", now=NOW)
     out = demo.ok("proposals", "show", "5").output
     assert "comments (5):" in out and "A thought from Ingrid Johansson." in out
     assert demo.count_queries("proposals", "show", "5") == before
@@ -108,8 +108,8 @@ def _overdue_vote(coop: Coop, session_for) -> int:  # type: ignore[no-untyped-de
     with session_for() as s:
         c = make_coop(s, KeyStore(coop.tmp / "keys"), slug="acme")
         author, other = make_member(s, c), make_member(s, c)
-        p = proposals.draft_general(s, as_member(author), c, "Paint the workshop", "Green.")
-        start = utcnow() - dt.timedelta(days=13)
+        p = proposals.draft_general(s, as_member(author), c, "Paint the workshop", "Green.", now=NOW)
+        start = NOW - dt.timedelta(days=13)
         proposals.open_deliberation(s, as_member(author), c, p.id, now=start)
         proposals.open_voting(s, as_member(author), c, p.id, now=start + dt.timedelta(days=3))
         proposals.cast_ballot(s, as_member(other), c, p.id, "yes", now=start + dt.timedelta(days=4))
@@ -135,7 +135,7 @@ def test_close_due_signs_a_checkpoint_per_affected_coop_when_signing_is_installe
         coop: Coop, session_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     signed: list[str] = []
     fake = types.ModuleType("coop.services.checkpoints")
-    fake.sign = lambda session, keys, c: signed.append(c.slug)  # type: ignore[attr-defined]
+    fake.sign = lambda session, keys, c, now: signed.append(c.slug)  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "coop.services.checkpoints", fake)
     _overdue_vote(coop, session_for)
     assert "signed a checkpoint of acme's ledger" in coop.ok("proposals", "close-due").output

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from coop.ledger import merkle
 from coop.models import LedgerEntry
 from tests.cli.conftest import Coop
+from tests.clock import NOW
 
 
 def bodies(session_for) -> list[bytes]:
@@ -130,7 +131,7 @@ def test_audit_report_is_clean_on_the_demo_and_fails_on_an_unvoted_change(demo: 
         coop = s.scalars(select(Cooperative)).one()
         ada = s.scalars(select(Member).where(Member.email == "ada@riverside.example")).one()
         ledger.append_pay_record(s, coop, ada.id, ada.name, Pay(Decimal("40.00"), Decimal("40.00")), 52,
-                                 authority="founding", effective_date=ada.joined_at.date())
+                                 authority="founding", effective_date=ada.joined_at.date(), now=NOW)
     result = demo.run("audit", "report")
     assert result.exit_code == 1
     last = len(bodies(session_for)) - 1

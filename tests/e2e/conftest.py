@@ -39,8 +39,9 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from coop.clock import utcnow
 from coop.config import Settings
-from coop.db import make_engine, make_session_factory, utcnow
+from coop.db import make_engine, make_session_factory
 from coop.ledger.keys import KeyStore
 from coop.migrate import upgrade
 from coop.models import Cooperative, Member, Proposal
@@ -121,8 +122,8 @@ class LiveServer:
             row = s.get(Cooperative, coop.id)
             member = s.get(Member, coop[who].id)
             assert row is not None and member is not None
-            q = members.add_qualification(s, OPERATOR, row, member, field, level, issuer, dt.date(2015, 6, 30))
-            members.verify_qualification(s, OPERATOR, row, q)
+            q = members.add_qualification(s, OPERATOR, row, member, field, level, issuer, dt.date(2015, 6, 30), now=utcnow())
+            members.verify_qualification(s, OPERATOR, row, q, now=utcnow())
 
     def cli_env(self) -> dict[str, str]:
         return {**os.environ, "COOP_DATABASE_URL": self.database_url, "COOP_KEY_DIR": str(self.key_dir),
@@ -230,12 +231,12 @@ def make_coop(live_server: LiveServer) -> Callable[..., E2ECoop]:
         roles = roles or {}
         slug = f"e2e-{next(_slugs)}-{uuid.uuid4().hex[:6]}"
         with live_server.session() as s:
-            coop: Cooperative = coops.create_coop(s, OPERATOR, KeyStore(live_server.key_dir), slug, name)
+            coop: Cooperative = coops.create_coop(s, OPERATOR, KeyStore(live_server.key_dir), slug, name, now=utcnow())
             made: dict[str, Member] = {}
             for key in people:
                 m = members.add_member(s, OPERATOR, coop, key.capitalize(), f"{key}@{slug}.example",
                                        role=roles.get(key, "member"), status="active",
-                                       active_since=utcnow() - dt.timedelta(days=400))
+                                       active_since=utcnow() - dt.timedelta(days=400), now=utcnow())
                 m.password_hash = password_hash()
                 made[key] = m
             weeks = pay.policy(s, coop.id).weeks_per_year
@@ -243,7 +244,7 @@ def make_coop(live_server: LiveServer) -> Callable[..., E2ECoop]:
                 if rate is not None:
                     m = made[key]
                     ledger.append_pay_record(s, coop, m.id, m.name, Pay(Decimal(rate), Decimal("37.50")),
-                                             weeks, authority="founding", effective_date=utcnow().date())
+                                             weeks, authority="founding", effective_date=utcnow().date(), now=utcnow())
             s.flush()
             result = E2ECoop(coop.id, slug, {k: Person(m.id, m.name, m.email, m.role) for k, m in made.items()})
         return result

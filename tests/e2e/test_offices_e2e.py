@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from coop.db import utcnow
+from coop.clock import utcnow
 from coop.governance.offices import Office
 from coop.models import BallotChange, Candidacy, Cooperative, LearningRecord, Member
 from coop.services import offices
@@ -31,7 +31,7 @@ def found_council(server: LiveServer, coop: E2ECoop) -> None:
     with server.session() as s:
         c = s.get(Cooperative, coop.id)
         offices.found_office(s, Actor.operator(), c, Office("council", "Works council", 2, 12),
-                             "The co-op has a works council of two members.")
+                             "The co-op has a works council of two members.", now=utcnow())
         s.execute(update(Member).where(Member.id == coop["nina"].id)
                   .values(active_since=utcnow() - dt.timedelta(days=40)))
 

@@ -13,13 +13,14 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from coop.db import make_engine, utcnow
+from coop.db import make_engine
 from coop.errors import Conflict, InvalidInput, PermissionDenied, Unauthenticated
 from coop.ledger.keys import KeyStore
 from coop.migrate import upgrade
 from coop.models import AccountToken, AuditEvent
 from coop.services import accounts, members
 from coop.services.actor import Actor
+from tests.clock import NOW
 from tests.factories import as_member, make_coop, make_member
 from tests.pgdb import throwaway_database
 
@@ -38,7 +39,7 @@ def _actions(db: Session, member_id: int) -> list[str]:
 def test_a_password_is_stored_as_an_argon2id_hash_and_logs_the_member_in(db: Session, keys: KeyStore) -> None:
     coop = make_coop(db, keys)
     m = make_member(db, coop)
-    accounts.set_password(db, OPERATOR, m, PASSWORD)
+    accounts.set_password(db, OPERATOR, m, PASSWORD, now=NOW)
     assert m.password_hash is not None and m.password_hash.startswith("$argon2id$")
     assert PASSWORD not in m.password_hash
     assert accounts.authenticate(db, coop, m.email.upper(), PASSWORD) is m
@@ -50,7 +51,7 @@ def test_every_failed_login_gets_the_same_generic_message(db: Session, keys: Key
     coop = make_coop(db, keys)
     m = make_member(db, coop)
     if email_kind != "no password yet":
-        accounts.set_password(db, OPERATOR, m, PASSWORD)
+        accounts.set_password(db, OPERATOR, m, PASSWORD, now=NOW)
     email = "nobody@example.org" if email_kind == "unknown email" else m.email
     password = "wrong password!" if email_kind == "wrong password" else PASSWORD
     with pytest.raises(Unauthenticated) as exc:
@@ -81,7 +82,7 @@ def test_an_unknown_email_still_costs_one_argon2_verification(db: Session, keys:
 def test_a_member_of_another_coop_cannot_log_in_here(db: Session, keys: KeyStore) -> None:
     here, there = make_coop(db, keys), make_coop(db, keys)
     m = make_member(db, there)
-    accounts.set_password(db, OPERATOR, m, PASSWORD)
+    accounts.set_password(db, OPERATOR, m, PASSWORD, now=NOW)
     with pytest.raises(Unauthenticated):
         accounts.authenticate(db, here, m.email, PASSWORD)
 
@@ -90,9 +91,9 @@ def test_a_member_of_another_coop_cannot_log_in_here(db: Session, keys: KeyStore
 def test_only_active_members_log_in(db: Session, keys: KeyStore, status: str) -> None:
     coop = make_coop(db, keys)
     m = make_member(db, coop, status="applicant" if status == "applicant" else "active")
-    accounts.set_password(db, OPERATOR, m, PASSWORD)
+    accounts.set_password(db, OPERATOR, m, PASSWORD, now=NOW)
     if status != "applicant":
-        members.change_status(db, OPERATOR, coop, m, status)
+        members.change_status(db, OPERATOR, coop, m, status, now=NOW)
     with pytest.raises(Unauthenticated) as exc:
         accounts.authenticate(db, coop, m.email, PASSWORD)
     assert exc.value.message == f"your membership is {status}; only active members can log in"
@@ -112,7 +113,7 @@ def test_a_password_shorter_than_ten_characters_is_refused_and_nothing_changes(d
     coop = make_coop(db, keys)
     m = make_member(db, coop)
     with pytest.raises(InvalidInput) as exc:
-        accounts.set_password(db, OPERATOR, m, "123456789")
+        accounts.set_password(db, OPERATOR, m, "123456789", now=NOW)
     assert exc.value.field == "password" and m.password_hash is None
     assert "account.password_set" not in _actions(db, m.id)
 
@@ -121,10 +122,10 @@ def test_members_set_their_own_password_and_the_secretary_anyones_but_nobody_els
         db: Session, keys: KeyStore) -> None:
     coop = make_coop(db, keys)
     m, other, secretary = make_member(db, coop), make_member(db, coop), make_member(db, coop, role="secretary")
-    accounts.set_password(db, as_member(m), m, PASSWORD)
-    accounts.set_password(db, as_member(secretary), m, PASSWORD + "2")
+    accounts.set_password(db, as_member(m), m, PASSWORD, now=NOW)
+    accounts.set_password(db, as_member(secretary), m, PASSWORD + "2", now=NOW)
     with pytest.raises(PermissionDenied):
-        accounts.set_password(db, as_member(other), m, PASSWORD + "3")
+        accounts.set_password(db, as_member(other), m, PASSWORD + "3", now=NOW)
     assert accounts.authenticate(db, coop, m.email, PASSWORD + "2") is m
 
 
@@ -133,11 +134,11 @@ def test_members_set_their_own_password_and_the_secretary_anyones_but_nobody_els
 def test_an_invitation_stores_only_the_tokens_digest_and_sets_a_first_password(db: Session, keys: KeyStore) -> None:
     coop = make_coop(db, keys)
     m = make_member(db, coop)
-    token = accounts.create_invitation(db, OPERATOR, coop, m)
+    token = accounts.create_invitation(db, OPERATOR, coop, m, now=NOW)
     row = db.scalars(select(AccountToken).where(AccountToken.member_id == m.id)).one()
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest() and token not in row.token_hash
     assert row.purpose == "invite" and row.expires_at - row.created_at == dt.timedelta(days=7)
-    assert accounts.redeem(db, coop, token, PASSWORD) is m
+    assert accounts.redeem(db, coop, token, PASSWORD, now=NOW) is m
     assert accounts.authenticate(db, coop, m.email, PASSWORD) is m
     assert row.used_at is not None
     assert _actions(db, m.id)[-2:] == ["account.invite_issued", "account.invitation_accepted"]
@@ -146,10 +147,10 @@ def test_an_invitation_stores_only_the_tokens_digest_and_sets_a_first_password(d
 def test_a_token_works_only_once(db: Session, keys: KeyStore) -> None:
     coop = make_coop(db, keys)
     m = make_member(db, coop)
-    token = accounts.create_reset(db, OPERATOR, coop, m)
-    accounts.redeem(db, coop, token, PASSWORD)
+    token = accounts.create_reset(db, OPERATOR, coop, m, now=NOW)
+    accounts.redeem(db, coop, token, PASSWORD, now=NOW)
     with pytest.raises(InvalidInput) as exc:
-        accounts.redeem(db, coop, token, "another password")
+        accounts.redeem(db, coop, token, "another password", now=NOW)
     assert "already been used" in exc.value.message
     assert accounts.authenticate(db, coop, m.email, PASSWORD) is m
 
@@ -160,21 +161,21 @@ def test_the_database_refuses_a_second_redemption_even_when_the_first_was_not_se
     by another request between our read and our write leaves us with nothing."""
     coop = make_coop(db, keys)
     m = make_member(db, coop)
-    token = accounts.create_invitation(db, OPERATOR, coop, m)
+    token = accounts.create_invitation(db, OPERATOR, coop, m, now=NOW)
     row = db.scalars(select(AccountToken).where(AccountToken.member_id == m.id)).one()
     assert row.used_at is None  # loaded: the session will keep believing this
-    db.execute(update(AccountToken).where(AccountToken.id == row.id).values(used_at=utcnow())
+    db.execute(update(AccountToken).where(AccountToken.id == row.id).values(used_at=NOW)
                .execution_options(synchronize_session=False))
     assert row.used_at is None
     with pytest.raises(InvalidInput) as exc:
-        accounts.redeem(db, coop, token, PASSWORD)
+        accounts.redeem(db, coop, token, PASSWORD, now=NOW)
     assert "already been used" in exc.value.message and m.password_hash is None
 
 
 def test_an_expired_invitation_is_refused(db: Session, keys: KeyStore) -> None:
     coop = make_coop(db, keys)
     m = make_member(db, coop)
-    issued = utcnow()
+    issued = NOW
     token = accounts.create_invitation(db, OPERATOR, coop, m, now=issued)
     with pytest.raises(InvalidInput) as exc:
         accounts.redeem(db, coop, token, PASSWORD, now=issued + dt.timedelta(days=7))
@@ -185,7 +186,7 @@ def test_an_expired_invitation_is_refused(db: Session, keys: KeyStore) -> None:
 def test_a_reset_lasts_twenty_four_hours(db: Session, keys: KeyStore) -> None:
     coop = make_coop(db, keys)
     m = make_member(db, coop)
-    issued = utcnow()
+    issued = NOW
     token = accounts.create_reset(db, OPERATOR, coop, m, now=issued)
     with pytest.raises(InvalidInput, match="expired"):
         accounts.redeem(db, coop, token, PASSWORD, now=issued + dt.timedelta(hours=24))
@@ -193,40 +194,40 @@ def test_a_reset_lasts_twenty_four_hours(db: Session, keys: KeyStore) -> None:
 
 def test_unknown_and_foreign_tokens_are_refused(db: Session, keys: KeyStore) -> None:
     here, there = make_coop(db, keys), make_coop(db, keys)
-    token = accounts.create_invitation(db, OPERATOR, there, make_member(db, there))
+    token = accounts.create_invitation(db, OPERATOR, there, make_member(db, there), now=NOW)
     for bad in ("not-a-token", "", token):
         with pytest.raises(InvalidInput) as exc:
-            accounts.redeem(db, here, bad, PASSWORD)
+            accounts.redeem(db, here, bad, PASSWORD, now=NOW)
         assert exc.value.field == "token" and "not valid" in exc.value.message
 
 
 def test_a_too_short_new_password_does_not_spend_the_token(db: Session, keys: KeyStore) -> None:
     coop = make_coop(db, keys)
     m = make_member(db, coop)
-    token = accounts.create_invitation(db, OPERATOR, coop, m)
+    token = accounts.create_invitation(db, OPERATOR, coop, m, now=NOW)
     with pytest.raises(InvalidInput, match="at least 10"):
-        accounts.redeem(db, coop, token, "short")
-    assert accounts.redeem(db, coop, token, PASSWORD) is m
+        accounts.redeem(db, coop, token, "short", now=NOW)
+    assert accounts.redeem(db, coop, token, PASSWORD, now=NOW) is m
 
 
 def test_a_new_reset_makes_the_older_unused_one_worthless(db: Session, keys: KeyStore) -> None:
     coop = make_coop(db, keys)
     m = make_member(db, coop)
-    old = accounts.create_reset(db, OPERATOR, coop, m)
-    new = accounts.create_reset(db, OPERATOR, coop, m)
+    old = accounts.create_reset(db, OPERATOR, coop, m, now=NOW)
+    new = accounts.create_reset(db, OPERATOR, coop, m, now=NOW)
     with pytest.raises(InvalidInput, match="already been used"):
-        accounts.redeem(db, coop, old, PASSWORD)
-    assert accounts.redeem(db, coop, new, PASSWORD) is m
+        accounts.redeem(db, coop, old, PASSWORD, now=NOW)
+    assert accounts.redeem(db, coop, new, PASSWORD, now=NOW) is m
 
 
 def test_accepting_an_invitation_does_not_admit_an_applicant(db: Session, keys: KeyStore) -> None:
     coop = make_coop(db, keys)
     m = make_member(db, coop, status="applicant")
-    accounts.redeem(db, coop, accounts.create_invitation(db, OPERATOR, coop, m), PASSWORD)
+    accounts.redeem(db, coop, accounts.create_invitation(db, OPERATOR, coop, m, now=NOW), PASSWORD, now=NOW)
     assert m.status == "applicant"
     with pytest.raises(Unauthenticated, match="applicant"):
         accounts.authenticate(db, coop, m.email, PASSWORD)
-    members.change_status(db, OPERATOR, coop, m, "active")
+    members.change_status(db, OPERATOR, coop, m, "active", now=NOW)
     assert accounts.authenticate(db, coop, m.email, PASSWORD) is m
 
 
@@ -235,12 +236,12 @@ def test_only_the_secretary_or_operator_issues_tokens_and_never_for_departed_mem
     coop = make_coop(db, keys)
     m, other = make_member(db, coop), make_member(db, coop)
     with pytest.raises(PermissionDenied):
-        accounts.create_invitation(db, as_member(other), coop, m)
+        accounts.create_invitation(db, as_member(other), coop, m, now=NOW)
     secretary = make_member(db, coop, role="secretary")
-    assert accounts.create_reset(db, as_member(secretary), coop, m)
-    members.change_status(db, OPERATOR, coop, m, "departed")
+    assert accounts.create_reset(db, as_member(secretary), coop, m, now=NOW)
+    members.change_status(db, OPERATOR, coop, m, "departed", now=NOW)
     with pytest.raises(Conflict, match="departed"):
-        accounts.create_invitation(db, OPERATOR, coop, m)
+        accounts.create_invitation(db, OPERATOR, coop, m, now=NOW)
 
 
 # -- concurrency, on PostgreSQL -----------------------------------------------------------------
@@ -262,18 +263,18 @@ def test_two_concurrent_redemptions_of_one_token_set_the_password_once(committed
     with Session(engine, expire_on_commit=False) as s:
         coop = make_coop(s, KeyStore(tmp_path))
         m = make_member(s, coop)
-        token = accounts.create_invitation(s, OPERATOR, coop, m)
+        token = accounts.create_invitation(s, OPERATOR, coop, m, now=NOW)
         s.commit()
     first = Session(engine)
     first_coop = first.merge(coop)
-    accounts.redeem(first, first_coop, token, "first password")  # holds the row lock
+    accounts.redeem(first, first_coop, token, "first password", now=NOW)  # holds the row lock
     first_pid = first.execute(text("SELECT pg_backend_pid()")).scalar_one()
     outcome: dict[str, object] = {}
 
     def second_request() -> None:
         with Session(engine) as second:
             try:
-                accounts.redeem(second, second.merge(coop), token, "second password")
+                accounts.redeem(second, second.merge(coop), token, "second password", now=NOW)
                 second.commit()
                 outcome["second"] = "redeemed"
             except InvalidInput as exc:

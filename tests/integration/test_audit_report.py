@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -12,6 +11,7 @@ from coop.models import LedgerEntry
 from coop.pay import Pay
 from coop.services import audit_report, ledger, members, proposals
 from coop.services.actor import Actor
+from tests.clock import NOW, TODAY
 from tests.factories import as_member, make_coop, make_member, open_for_voting
 from tests.querycount import count_queries
 
@@ -28,7 +28,7 @@ def staff(db, coop):
 
 def pay_vote(db, coop, subject, author, voters, rate, choices):
     p = proposals.draft_pay_adjustment(db, as_member(author), coop, f"Pay {subject.name} {rate}", "",
-                                       subject, {"hourly_rate": Decimal(rate), "reason": "skills"})
+                                       subject, {"hourly_rate": Decimal(rate), "reason": "skills"}, now=NOW)
     open_for_voting(db, coop, p, author)
     for m, c in zip(voters, choices):
         proposals.cast_ballot(db, as_member(m), coop, p.id, c, now=p.voting_opened_at)
@@ -39,7 +39,7 @@ def test_a_clean_ledger_traces_each_vote_and_lists_founding_and_departure_record
     p = pay_vote(db, coop, staff[0], staff[1], staff[1:], "23.00", ["yes", "yes", "abstain"])
     failed = pay_vote(db, coop, staff[1], staff[2], [staff[0], staff[2], staff[3]], "25.00", ["no", "no", "yes"])
     assert failed.outcome == "failed"
-    members.change_status(db, Actor.operator(), coop, staff[3], "departed")
+    members.change_status(db, Actor.operator(), coop, staff[3], "departed", now=NOW)
     r = audit_report.report(db, coop)
     assert r.ok, [str(a) for a in r.anomalies]
     (trace,) = r.traces
@@ -50,7 +50,7 @@ def test_a_clean_ledger_traces_each_vote_and_lists_founding_and_departure_record
 
 def test_a_second_founding_record_is_pay_changed_without_a_vote(db, coop, staff):
     record = ledger.append_pay_record(db, coop, staff[0].id, staff[0].name, Pay(Decimal("30.00"), Decimal("37.50")),
-                                      52, authority="founding", effective_date=dt.date.today())
+                                      52, authority="founding", effective_date=TODAY, now=NOW)
     r = audit_report.report(db, coop)
     assert [str(a) for a in r.anomalies] == [
         f"entry {record.entry_index}: a founding record for {staff[0].name}, who was already paid: "
@@ -60,8 +60,8 @@ def test_a_second_founding_record_is_pay_changed_without_a_vote(db, coop, staff)
 def test_a_pay_record_citing_a_failed_vote_is_an_anomaly(db, coop, staff):
     failed = pay_vote(db, coop, staff[0], staff[1], staff[1:], "23.00", ["no", "no", "no"])
     record = ledger.append_pay_record(db, coop, staff[0].id, staff[0].name, Pay(Decimal("23.00"), Decimal("37.50")),
-                                      52, authority="proposal", effective_date=dt.date.today(),
-                                      proposal_id=failed.id)
+                                      52, authority="proposal", effective_date=TODAY,
+                                      proposal_id=failed.id, now=NOW)
     messages = [str(a) for a in audit_report.report(db, coop).anomalies]
     assert f"entry {record.entry_index}, proposal {failed.id}: no passed decision behind it: proposal " \
            f"'{failed.title}' is closed, outcome failed" in messages

@@ -14,6 +14,7 @@ from coop.errors import CoopError
 from coop.ledger.keys import KeyStore
 from coop.models import Ballot, BallotChange, Cooperative, LedgerEntry, Member, PayRecord, Proposal
 from coop.services import elections, proposals
+from tests.clock import NOW
 from tests.factories import as_member, general_vote, make_coop, make_member, open_for_voting
 from tests.office_factories import found
 
@@ -25,7 +26,7 @@ def _setup(url: str, keys: KeyStore, n: int, pay_vote: bool = False) -> tuple[in
         ms = [make_member(s, coop, hourly_rate="25.00") for _ in range(n)]
         if pay_vote:
             p = proposals.draft_pay_adjustment(s, as_member(ms[1]), coop, "Raise", "", ms[0],
-                                               {"hourly_rate": Decimal("26.00"), "reason": "skills"})
+                                               {"hourly_rate": Decimal("26.00"), "reason": "skills"}, now=NOW)
             open_for_voting(s, coop, p, ms[1])
         else:
             p = general_vote(s, coop, ms[0])
@@ -86,9 +87,9 @@ def test_the_database_itself_refuses_a_second_live_ballot(committed_url, keys):
     engine = make_engine(committed_url)
     factory = make_session_factory(engine)
     with factory() as s, s.begin():
-        s.add(Ballot(proposal_id=pid, member_id=ms[0], choice="yes"))
+        s.add(Ballot(proposal_id=pid, member_id=ms[0], choice="yes", cast_at=NOW))
     with pytest.raises(IntegrityError), factory() as s, s.begin():
-        s.add(Ballot(proposal_id=pid, member_id=ms[0], choice="no"))
+        s.add(Ballot(proposal_id=pid, member_id=ms[0], choice="no", cast_at=NOW))
     engine.dispose()
 
 
@@ -132,7 +133,7 @@ def test_two_drafts_of_an_election_for_one_office_racing_leave_one(committed_url
 
     def draft(member_id: int):
         def job(s):
-            elections.draft_election(s, as_member(s.get(Member, member_id)), s.get(Cooperative, coop_id), "treasurer")
+            elections.draft_election(s, as_member(s.get(Member, member_id)), s.get(Cooperative, coop_id), "treasurer", now=NOW)
         return job
 
     results = _race(committed_url, [draft(m) for m in member_ids])

@@ -116,14 +116,14 @@ def test_a_records_qualification_becomes_a_qualification_when_a_peer_verifies_it
     for who, why in ((learner, "own"), (novice, "EQF level 4 or higher")):
         before = snapshot(db)
         with pytest.raises(PermissionDenied, match=why):
-            education.verify_record(db, as_member(who), coop, r.id)
+            education.verify_record(db, as_member(who), coop, r.id, now=NOW)
         assert_unchanged(db, before)
-    q = education.verify_record(db, as_member(peer), coop, r.id)
+    q = education.verify_record(db, as_member(peer), coop, r.id, now=NOW)
     assert (q.member_id, q.field, q.level, q.verified_by_id, q.awarded_on) == (
         learner.id, "welding", 4, peer.id, dt.date(2026, 2, 3))
     assert r.qualification_id == q.id
     with pytest.raises(Conflict, match="verified already"):
-        education.verify_record(db, OPERATOR, coop, r.id)
+        education.verify_record(db, OPERATOR, coop, r.id, now=NOW)
     with pytest.raises(Conflict, match="cannot change"):
         education.update_record(db, as_member(learner), coop, r.id, {"hours": "9.00"}, now=NOW)
 
@@ -151,7 +151,7 @@ def test_members_behind_the_pace_are_reminded_through_an_event(db, coop):
     record(db, coop, keen, hours="25.00")
     record(db, coop, behind, hours="5.00")
     seen = []
-    listener = events.subscribe(lambda s, c, e, p: seen.append((e, p)) if e == "education.behind" else None)
+    listener = events.subscribe(lambda s, c, e, p, now: seen.append((e, p)) if e == "education.behind" else None)
     try:
         reminded = education.remind_behind(db, coop, now=NOW)
     finally:
@@ -187,7 +187,7 @@ def test_a_pay_adjustment_can_cite_only_a_verified_qualification_of_its_subject(
     def draft(q):
         change = {"supplements": [Supplement("installations", Decimal("1.25"), SupplementReason.SKILLS,
                                              qualification_id=q.id)], "reason": "skills"}
-        return proposals.draft_pay_adjustment(db, as_member(author), coop, "Skills", "", subject, change)
+        return proposals.draft_pay_adjustment(db, as_member(author), coop, "Skills", "", subject, change, now=NOW)
 
     before = snapshot(db)
     with pytest.raises(InvalidInput, match=f"qualification {theirs.id} is not one of"):
@@ -205,7 +205,7 @@ def test_the_education_policy_is_read_from_the_rules_and_changed_by_vote(db, coo
     voters = [make_member(db, coop) for _ in range(3)]
     p = proposals.draft_rule_change(db, as_member(voters[0]), coop, "More study", "", {
         "action": "amend", "rule_key": "education.policy",
-        "parameters": {"education.expected_hours_per_year": "48", "education.paid_hours_per_year": "44"}})
+        "parameters": {"education.expected_hours_per_year": "48", "education.paid_hours_per_year": "44"}}, now=NOW)
     open_for_voting(db, coop, p, voters[0])
     for v in voters:
         proposals.cast_ballot(db, as_member(v), coop, p.id, "yes", now=p.voting_opened_at)

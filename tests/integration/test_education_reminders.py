@@ -28,7 +28,7 @@ def completed(db, coop, member, hours):
 def choose(db, member, portal=True, email=False):
     prefs = notifications.preferences(db, member.id)
     prefs[KIND] = {"portal": portal, "email": email}
-    notifications.set_preferences(db, as_member(member), member, prefs)
+    notifications.set_preferences(db, as_member(member), member, prefs, now=NOW)
 
 
 def reminders(db, member, model=Notification):

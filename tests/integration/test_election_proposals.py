@@ -11,6 +11,7 @@ from coop.errors import Conflict, InvalidInput, NotFound, PolicyViolation
 from coop.ledger.canonical import decode
 from coop.models import BallotChange, Candidacy, LedgerEntry
 from coop.services import elections, ledger, offices, proofs, proposals
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.docsnippets import python_snippet, run_snippet
 from tests.factories import as_member, set_founding_pay
@@ -275,11 +276,11 @@ def test_candidates_vote_like_any_member(db, coop, people):
 def test_only_one_election_per_office_is_under_way_at_a_time(db, coop, people):
     p = call(db, coop, "council", people[0])
     with pytest.raises(Conflict, match=f"already under way \\(proposal {p.id}\\)"):
-        elections.draft_election(db, as_member(people[1]), coop, "council")
+        elections.draft_election(db, as_member(people[1]), coop, "council", now=NOW)
     with pytest.raises(InvalidInput, match="has 1 seat\\(s\\): an election fills at least 1 and at most 1"):
-        elections.draft_election(db, as_member(people[1]), coop, "treasurer", seats=2)
+        elections.draft_election(db, as_member(people[1]), coop, "treasurer", seats=2, now=NOW)
     with pytest.raises(NotFound, match="no office 'mayor'"):
-        elections.draft_election(db, as_member(people[1]), coop, "mayor")
+        elections.draft_election(db, as_member(people[1]), coop, "mayor", now=NOW)
 
 
 def test_a_by_election_fills_vacancies_and_replaces_nobody(db, coop, people):

@@ -5,6 +5,7 @@ from coop.errors import Conflict, InvalidInput
 from coop.models import AuditEvent, LedgerHead, RuleVersion
 from coop.services import coops, rules
 from coop.services.actor import Actor
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import make_coop
 
@@ -45,7 +46,7 @@ def test_a_second_coop_with_the_same_slug_is_refused_and_nothing_is_written(db, 
     make_coop(db, keys, slug="twice")
     before = snapshot(db)
     try:
-        coops.create_coop(db, Actor.operator(), keys, "twice", "Again")
+        coops.create_coop(db, Actor.operator(), keys, "twice", "Again", now=NOW)
     except Conflict as exc:
         assert exc.field == "slug"
     else:
@@ -57,7 +58,7 @@ def test_malformed_slug_is_refused_with_the_field_named(db, keys):
     before = snapshot(db)
     for bad in ("", "Upper", "-dash", "has space", "x" * 65):
         try:
-            coops.create_coop(db, Actor.operator(), keys, bad, "Name")
+            coops.create_coop(db, Actor.operator(), keys, bad, "Name", now=NOW)
         except InvalidInput as exc:
             assert exc.field == "slug"
         else:

@@ -13,6 +13,7 @@ from coop.ledger import merkle
 from coop.ledger.keys import KeyStore
 from coop.models import Cooperative, LedgerEntry, LedgerHead
 from coop.services import checkpoints, ledger, verification
+from tests.clock import NOW
 from tests.factories import make_coop
 from tests.querycount import count_queries
 
@@ -27,7 +28,7 @@ def _append_many(url: str, coop_id: int, worker: int, barrier) -> None:  # type:
     barrier.wait()
     for n in range(APPENDS_EACH):
         with factory() as s, s.begin():
-            ledger.append(s, coop_id, "decision", {"worker": worker, "n": n})
+            ledger.append(s, coop_id, "decision", {"worker": worker, "n": n}, now=NOW)
     engine.dispose()
 
 
@@ -59,7 +60,7 @@ def test_processes_appending_at_once_leave_one_gapless_chain_that_verifies(commi
         assert head.size == total and bytes(head.root) == merkle.root(bodies)
         # Every worker's appends are all there, each exactly once.
         assert sorted(b for b in bodies) == sorted(set(bodies))
-        checkpoints.sign(s, keys, coop)
+        checkpoints.sign(s, keys, coop, now=NOW)
         result = verification.verify_coop(s, coop)
         assert result.ok, result.problems
     engine.dispose()
@@ -92,7 +93,7 @@ def test_a_second_writer_waits_for_the_head_lock_on_postgresql(committed_url, tm
         waiter.begin()
         waiter.execute(text("SET LOCAL lock_timeout = '100ms'"))
         with pytest.raises(OperationalError, match="lock timeout"):
-            ledger.append(waiter, coop_id, "decision", {"blocked": True})
+            ledger.append(waiter, coop_id, "decision", {"blocked": True}, now=NOW)
     finally:
         waiter.rollback()
         holder.rollback()

@@ -13,6 +13,7 @@ from coop.ledger import merkle
 from coop.ledger.keys import KeyStore
 from coop.models import LedgerEntry
 from coop.services import checkpoints, events, ledger, proofs, verification
+from tests.clock import NOW
 from tests.factories import make_coop, make_member
 from tests.querycount import count_queries
 
@@ -36,7 +37,7 @@ def fill(db, coop, n: int) -> None:
 def captured():
     seen = []
 
-    def listener(session, coop_id, event, payload):
+    def listener(session, coop_id, event, payload, now):
         seen.append((event, payload))
 
     events.subscribe(listener)
@@ -46,7 +47,7 @@ def captured():
 
 def test_signing_a_checkpoint_states_the_heads_size_and_root_and_verifies_with_the_published_key(db, keys, coop, captured):
     fill(db, coop, 5)
-    cp = checkpoints.sign(db, keys, coop)
+    cp = checkpoints.sign(db, keys, coop, now=NOW)
     stated = notes.parse_and_verify(cp.note, coop.origin, coop.public_key)
     assert (stated.size, stated.root) == (5, merkle.root(bodies(db, coop)))
     assert ("checkpoint.signed", {"checkpoint_id": cp.id, "size": 5, "root": stated.root.hex(),
@@ -55,11 +56,11 @@ def test_signing_a_checkpoint_states_the_heads_size_and_root_and_verifies_with_t
 
 def test_signing_again_without_an_append_returns_the_latest_checkpoint(db, keys, coop, captured):
     fill(db, coop, 2)
-    first = checkpoints.sign(db, keys, coop)
-    assert checkpoints.sign(db, keys, coop) is first
+    first = checkpoints.sign(db, keys, coop, now=NOW)
+    assert checkpoints.sign(db, keys, coop, now=NOW) is first
     assert len([e for e, _ in captured if e == "checkpoint.signed"]) == 1
     fill(db, coop, 1)
-    second = checkpoints.sign(db, keys, coop)
+    second = checkpoints.sign(db, keys, coop, now=NOW)
     assert second.size == 3 and checkpoints.latest(db, coop) is second
     assert [c.size for c in checkpoints.list_checkpoints(db, coop)] == [2, 3]
 
@@ -69,9 +70,9 @@ def test_a_checkpoint_is_refused_when_the_key_on_disk_is_not_the_published_one(d
     other = KeyStore(tmp_path)
     other.load_or_create(coop.slug)
     with pytest.raises(Conflict, match="not the co-op's published key"):
-        checkpoints.sign(db, other, coop)
+        checkpoints.sign(db, other, coop, now=NOW)
     with pytest.raises(Conflict, match="no signing key"):
-        checkpoints.sign(db, KeyStore(tmp_path / "empty"), coop)
+        checkpoints.sign(db, KeyStore(tmp_path / "empty"), coop, now=NOW)
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 33])
@@ -123,9 +124,9 @@ def test_proofs_refuse_sizes_and_indexes_outside_the_ledger(db, coop):
 
 def test_the_ledger_in_the_database_verifies_with_its_checkpoints(db, keys, coop):
     fill(db, coop, 6)
-    checkpoints.sign(db, keys, coop)
+    checkpoints.sign(db, keys, coop, now=NOW)
     fill(db, coop, 3)
-    checkpoints.sign(db, keys, coop)
+    checkpoints.sign(db, keys, coop, now=NOW)
     result = verification.verify_coop(db, coop)
     assert result.ok, result.problems
     assert (result.entries, result.root, result.checkpoints) == (9, merkle.root(bodies(db, coop)), 2)
@@ -133,11 +134,11 @@ def test_the_ledger_in_the_database_verifies_with_its_checkpoints(db, keys, coop
 
 def test_verification_uses_a_constant_number_of_queries(db, keys, coop):
     fill(db, coop, 3)
-    checkpoints.sign(db, keys, coop)
+    checkpoints.sign(db, keys, coop, now=NOW)
     with count_queries(db) as small:
         verification.verify_coop(db, coop)
     fill(db, coop, 30)
-    checkpoints.sign(db, keys, coop)
+    checkpoints.sign(db, keys, coop, now=NOW)
     with count_queries(db) as large:
         verification.verify_coop(db, coop)
     assert large.count == small.count
@@ -149,7 +150,7 @@ def test_a_pay_entry_hashes_the_same_two_place_text_its_row_stores(db, coop):
     from coop.pay import Pay
 
     ledger.append_pay_record(db, coop, m.id, m.name, Pay(Decimal("20"), Decimal("37.5")), 52,
-                             authority="founding", effective_date=m.joined_at.date())
+                             authority="founding", effective_date=m.joined_at.date(), now=NOW)
     assert b'"hourly_rate":"20.00"' in bodies(db, coop)[0]
     assert verification.verify_coop(db, coop).ok
 
@@ -170,7 +171,7 @@ def bulk_ledger(db, coop, n: int) -> list[bytes]:
     entries, nodes = [], []
     for i, body in enumerate(bs):
         leaf = merkle.leaf_hash(body)
-        entries.append({"coop_id": coop.id, "idx": i, "kind": "decision", "body": body, "leaf_hash": leaf})
+        entries.append({"coop_id": coop.id, "idx": i, "kind": "decision", "body": body, "leaf_hash": leaf, "appended_at": NOW})
         for level, idx, h in nodestore.nodes_added_by_append(i, leaf, lambda keys: store):
             store[(level, idx)] = h
             nodes.append({"coop_id": coop.id, "level": level, "idx": idx, "hash": h})

@@ -11,6 +11,7 @@ from coop.governance.offices import Office, Requirement, add_months, full_months
 from coop.ledger.canonical import decode
 from coop.models import AuditEvent, Candidacy, LedgerEntry, RuleVersion, Term
 from coop.services import elections, members, offices, proposals, recalls, rules
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import OPERATOR, as_member
 from tests.office_factories import (
@@ -40,7 +41,7 @@ def voters(db, coop):
 def decide_rule_change(db, coop, change, voters, yes, no, at=T0):
     """A rule change through a real vote at ``at``: the first ``yes`` voters say yes, the next
     ``no`` say no."""
-    p = proposals.draft_rule_change(db, as_member(voters[0]), coop, "Change the rules", "", change)
+    p = proposals.draft_rule_change(db, as_member(voters[0]), coop, "Change the rules", "", change, now=NOW)
     proposals.open_deliberation(db, as_member(voters[0]), coop, p.id, now=at)
     proposals.open_voting(db, as_member(voters[0]), coop, p.id, now=p.deliberation_ends_at)
     for i, m in enumerate(voters[:yes + no]):
@@ -79,7 +80,7 @@ def test_a_malformed_office_or_pale_is_refused_when_drafted_and_nothing_is_writt
     with pytest.raises(InvalidInput, match=names):
         proposals.draft_rule_change(db, as_member(voters[0]), coop, "Add an auditor", "",
                                     {"action": "add", "rule_key": "office.auditor", "title": "Auditor",
-                                     "text": "An auditor.", "parameters": parameters})
+                                     "text": "An auditor.", "parameters": parameters}, now=NOW)
     assert_unchanged(db, before)
 
 
@@ -91,7 +92,7 @@ def test_an_office_of_the_founding_constitution_has_no_proposal_and_is_audited_a
     assert event.actor_id is None and event.details["office_key"] == "treasurer"
     with pytest.raises(InvalidInput, match="only the operator"):
         offices.found_office(db, as_member(senior(db, coop)), coop,
-                             Office("auditor", "Auditor", 1, 12), "An auditor.")
+                             Office("auditor", "Auditor", 1, 12), "An auditor.", now=NOW)
 
 
 # -- the pale ----------------------------------------------------------------------------------
@@ -116,7 +117,7 @@ def test_the_same_candidacy_is_accepted_after_the_pale_is_lowered_by_a_three_qua
     first = call(db, coop, "treasurer", voters[0])
     with pytest.raises(PolicyViolation, match="active for 5 months; the rules require 6"):
         stand(db, coop, first, newcomer)
-    proposals.withdraw(db, as_member(voters[0]), coop, first.id)
+    proposals.withdraw(db, as_member(voters[0]), coop, first.id, now=NOW)
 
     change = decide_rule_change(db, coop, pale_change(db, coop, **{"pale.min_tenure_months": "5"}),
                                 voters, yes=3, no=1)  # exactly 3/4 of votes cast: "at least" passes
@@ -148,7 +149,7 @@ def test_changing_a_pale_parameter_needs_the_entrenched_threshold_even_in_an_ord
     assert needs and "pale.max_offices" in why
     p = proposals.draft_rule_change(db, as_member(voters[0]), coop, "More offices", "", {
         "action": "add", "rule_key": "pale.extra", "title": "Offices", "text": "More offices at once.",
-        "parameters": {"pale.max_offices_extra": "1"}, "entrenched": False})
+        "parameters": {"pale.max_offices_extra": "1"}, "entrenched": False}, now=NOW)
     assert p.details["requires"] == "entrenched"
 
 
@@ -159,7 +160,7 @@ def test_an_unverified_qualification_does_not_meet_an_offices_requirement(db, co
     with pytest.raises(PolicyViolation, match=r"the one held \(level 7\) is not verified"):
         stand(db, coop, p, candidate)
     assert elections.eligibility(db, coop, p.id, candidate, now=T0)
-    members.verify_qualification(db, as_member(senior(db, coop, role="secretary")), coop, q)
+    members.verify_qualification(db, as_member(senior(db, coop, role="secretary")), coop, q, now=NOW)
     assert elections.eligibility(db, coop, p.id, candidate, now=T0) == []
     assert stand(db, coop, p, candidate).status == "standing"
 
@@ -215,8 +216,8 @@ def test_a_candidate_who_fell_outside_the_pale_is_dropped_when_voting_opens(db, 
     stand(db, coop, p, a)
     stand(db, coop, p, b)
     # b is suspended and reinstated during the nomination period: tenure starts again.
-    members.change_status(db, OPERATOR, coop, b, "suspended")
-    members.change_status(db, OPERATOR, coop, b, "active")
+    members.change_status(db, OPERATOR, coop, b, "suspended", now=NOW)
+    members.change_status(db, OPERATOR, coop, b, "active", now=NOW)
     open_vote(db, coop, p, voters[0])
     dropped = db.scalars(select(Candidacy).where(Candidacy.proposal_id == p.id, Candidacy.member_id == b.id)).one()
     assert dropped.status == "dropped"
@@ -278,7 +279,7 @@ def test_a_departing_member_leaves_their_office_vacant(db, coop, voters):
     qualify(db, coop, voters[1], "accounting", 6)
     elect(db, coop, "treasurer", [voters[1]], voters)
     [term] = offices.open_terms(db, coop.id, "treasurer")
-    members.change_status(db, OPERATOR, coop, voters[1], "departed")
+    members.change_status(db, OPERATOR, coop, voters[1], "departed", now=NOW)
     assert term.end_reason == "departure" and term.ended_at == voters[1].departed_at
 
 
@@ -342,10 +343,10 @@ def test_members_qualified_for_the_office_give_expert_opinions_on_an_election(db
     qa = qualify(db, coop, accountant, "accounting", 7)
     qw = qualify(db, coop, welder, "welding", 4)
     p = call(db, coop, "treasurer", voters[0])
-    opinion = proposals.comment(db, as_member(accountant), coop, p.id, "The role needs IFRS.", qa.id)
+    opinion = proposals.comment(db, as_member(accountant), coop, p.id, "The role needs IFRS.", qa.id, now=NOW)
     assert opinion.kind == "expert_opinion"
     with pytest.raises(PermissionDenied, match="come from accounting"):
-        proposals.comment(db, as_member(welder), coop, p.id, "I can weld the safe.", qw.id)
+        proposals.comment(db, as_member(welder), coop, p.id, "I can weld the safe.", qw.id, now=NOW)
 
 
 def test_rule_versions_made_by_founding_offices_are_listed_with_the_rules(db, coop):

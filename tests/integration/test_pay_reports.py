@@ -12,6 +12,7 @@ import pytest
 from coop.pay import Pay
 from coop.services import ledger, members, pay_reports, proposals
 from coop.services.actor import Actor
+from tests.clock import NOW, TODAY
 from tests.factories import as_member, make_coop, make_member, open_for_voting
 from tests.querycount import count_queries
 
@@ -23,12 +24,12 @@ def coop(db, keys):
 
 def founding(db, coop, m, rate: str, on: dt.date, hours: str = "37.50") -> None:
     ledger.append_pay_record(db, coop, m.id, m.name, Pay(Decimal(rate), Decimal(hours)), 52,
-                             authority="founding", effective_date=on)
+                             authority="founding", effective_date=on, now=NOW)
 
 
 def raise_by_vote(db, coop, subject, author, voters, rate: str, choices=None):
     p = proposals.draft_pay_adjustment(db, as_member(author), coop, f"Raise {subject.name} to {rate}", "",
-                                       subject, {"hourly_rate": Decimal(rate), "reason": "skills"})
+                                       subject, {"hourly_rate": Decimal(rate), "reason": "skills"}, now=NOW)
     open_for_voting(db, coop, p, author)
     for m, c in zip(voters, choices or ["yes"] * len(voters)):
         proposals.cast_ballot(db, as_member(m), coop, p.id, c, now=p.voting_opened_at)
@@ -51,7 +52,7 @@ def test_a_departed_member_leaves_the_table_but_not_the_history(db, coop):
     ann, bob = make_member(db, coop, name="Ann"), make_member(db, coop, name="Bob")
     founding(db, coop, ann, "20.00", dt.date(2026, 1, 1))
     founding(db, coop, bob, "22.00", dt.date(2026, 1, 1))
-    members.change_status(db, Actor.operator(), coop, bob, "departed")
+    members.change_status(db, Actor.operator(), coop, bob, "departed", now=NOW)
     assert [ln.member_name for ln in pay_reports.pay_table(db, coop)] == ["Ann"]
     assert [ln.member_name for ln in pay_reports.pay_table(db, coop, include_unpaid=True)] == ["Ann", "Bob"]
     _, history = pay_reports.member_history(db, coop, bob.email)
@@ -109,7 +110,7 @@ def test_pay_reads_issue_the_same_number_of_queries_for_3_or_30_members(db, coop
                      lambda: pay_reports.member_history(db, coop, member),
                      lambda: pay_reports.statistics(db, coop),
                      lambda: pay_reports.statistics_by_entry(db, coop),
-                     lambda: pay_reports.statistics_by_month(db, coop)):
+                     lambda: pay_reports.statistics_by_month(db, coop, TODAY)):
             with count_queries(db) as q:
                 read()
             result.append(q.count)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from coop.errors import Conflict, InvalidInput, PermissionDenied, PolicyViolation
 from coop.models import PayRecord, RuleVersion
 from coop.services import pay, proposals, rules
+from tests.clock import NOW, TODAY
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member, make_coop, make_member, open_for_voting
 
@@ -32,7 +33,7 @@ def everyone_votes(db, coop, p, voters, choices):
 # -- lifecycle -------------------------------------------------------------------------------
 
 def test_voting_cannot_open_before_the_notice_period_ends(db, coop, staff):
-    p = proposals.draft_general(db, as_member(staff[0]), coop, "Motion", "")
+    p = proposals.draft_general(db, as_member(staff[0]), coop, "Motion", "", now=NOW)
     t0 = dt.datetime(2026, 1, 1, 12)
     proposals.open_deliberation(db, as_member(staff[0]), coop, p.id, now=t0)
     assert p.deliberation_ends_at == t0 + dt.timedelta(days=3)
@@ -43,21 +44,21 @@ def test_voting_cannot_open_before_the_notice_period_ends(db, coop, staff):
 
 
 def test_a_proposal_can_be_withdrawn_before_voting_but_not_after(db, coop, staff):
-    p = proposals.draft_general(db, as_member(staff[0]), coop, "Motion", "")
-    proposals.withdraw(db, as_member(staff[0]), coop, p.id)
+    p = proposals.draft_general(db, as_member(staff[0]), coop, "Motion", "", now=NOW)
+    proposals.withdraw(db, as_member(staff[0]), coop, p.id, now=NOW)
     assert p.status == "withdrawn"
-    q = proposals.draft_general(db, as_member(staff[0]), coop, "Motion 2", "")
+    q = proposals.draft_general(db, as_member(staff[0]), coop, "Motion 2", "", now=NOW)
     open_for_voting(db, coop, q, staff[0])
     with pytest.raises(Conflict):
-        proposals.withdraw(db, as_member(staff[0]), coop, q.id)
+        proposals.withdraw(db, as_member(staff[0]), coop, q.id, now=NOW)
 
 
 def test_only_the_author_or_the_secretary_moves_a_proposal_on(db, coop, staff):
-    p = proposals.draft_general(db, as_member(staff[0]), coop, "Motion", "")
+    p = proposals.draft_general(db, as_member(staff[0]), coop, "Motion", "", now=NOW)
     with pytest.raises(PermissionDenied):
-        proposals.open_deliberation(db, as_member(staff[1]), coop, p.id)
+        proposals.open_deliberation(db, as_member(staff[1]), coop, p.id, now=NOW)
     secretary = make_member(db, coop, role="secretary")
-    proposals.open_deliberation(db, as_member(secretary), coop, p.id)
+    proposals.open_deliberation(db, as_member(secretary), coop, p.id, now=NOW)
     assert p.status == "deliberation"
 
 
@@ -65,18 +66,18 @@ def test_expert_opinions_need_a_verified_qualification_of_ones_own(db, coop, sta
     from coop.services import members
     from tests.factories import OPERATOR
 
-    p = proposals.draft_general(db, as_member(staff[0]), coop, "New dust extraction", "")
-    proposals.open_deliberation(db, as_member(staff[0]), coop, p.id)
+    p = proposals.draft_general(db, as_member(staff[0]), coop, "New dust extraction", "", now=NOW)
+    proposals.open_deliberation(db, as_member(staff[0]), coop, p.id, now=NOW)
     q = members.add_qualification(db, as_member(staff[1]), coop, staff[1], "occupational safety", 5,
-                                  "Institution of Safety", dt.date(2020, 6, 1))
+                                  "Institution of Safety", dt.date(2020, 6, 1), now=NOW)
     with pytest.raises(PermissionDenied, match="verified"):
-        proposals.comment(db, as_member(staff[1]), coop, p.id, "Needs H-class filters", q.id)
-    members.verify_qualification(db, OPERATOR, coop, q)
-    opinion = proposals.comment(db, as_member(staff[1]), coop, p.id, "Needs H-class filters", q.id)
+        proposals.comment(db, as_member(staff[1]), coop, p.id, "Needs H-class filters", q.id, now=NOW)
+    members.verify_qualification(db, OPERATOR, coop, q, now=NOW)
+    opinion = proposals.comment(db, as_member(staff[1]), coop, p.id, "Needs H-class filters", q.id, now=NOW)
     assert opinion.kind == "expert_opinion"
     with pytest.raises(InvalidInput):
-        proposals.comment(db, as_member(staff[2]), coop, p.id, "I am an expert too", q.id)
-    plain = proposals.comment(db, as_member(staff[2]), coop, p.id, "Agreed")
+        proposals.comment(db, as_member(staff[2]), coop, p.id, "I am an expert too", q.id, now=NOW)
+    plain = proposals.comment(db, as_member(staff[2]), coop, p.id, "Agreed", now=NOW)
     assert plain.kind == "comment"
 
 
@@ -85,7 +86,7 @@ def test_expert_opinions_need_a_verified_qualification_of_ones_own(db, coop, sta
 def test_a_passed_pay_adjustment_appends_exactly_one_pay_record_and_recuses_its_subject(db, coop, staff):
     subject = staff[0]
     p = proposals.draft_pay_adjustment(db, as_member(staff[5]), coop, "Raise for first-aid cover", "",
-                                       subject, {"hourly_rate": Decimal("23.50"), "reason": "skills"})
+                                       subject, {"hourly_rate": Decimal("23.50"), "reason": "skills"}, now=NOW)
     open_for_voting(db, coop, p, staff[5])
     assert p.electorate_size == 5
     with pytest.raises(PermissionDenied):
@@ -109,27 +110,27 @@ def test_the_database_refuses_a_second_pay_record_for_one_proposal(db, coop, sta
     from coop.services import ledger
 
     p = proposals.draft_pay_adjustment(db, as_member(staff[5]), coop, "Raise", "", staff[0],
-                                       {"hourly_rate": Decimal("21.00"), "reason": "hours"})
+                                       {"hourly_rate": Decimal("21.00"), "reason": "hours"}, now=NOW)
     open_for_voting(db, coop, p, staff[5])
     everyone_votes(db, coop, p, staff[1:], ["yes"] * 5)
     with pytest.raises(IntegrityError), db.begin_nested():
         ledger.append_pay_record(db, coop, staff[0].id, staff[0].name, Pay(Decimal("21.00"), Decimal("37.50")),
-                                 52, "proposal", dt.date.today(), proposal_id=p.id)
+                                 52, "proposal", TODAY, proposal_id=p.id, now=NOW)
 
 
 def test_a_pay_adjustment_breaking_the_ratio_is_refused_when_drafted_naming_the_numbers(db, coop, staff):
     before = snapshot(db)
     with pytest.raises(PolicyViolation, match=r"would make the ratio 3\.4:1; the rules allow 3:1"):
         proposals.draft_pay_adjustment(db, as_member(staff[1]), coop, "Big raise", "", staff[5],
-                                       {"hourly_rate": Decimal("68.00"), "reason": "responsibility"})
+                                       {"hourly_rate": Decimal("68.00"), "reason": "responsibility"}, now=NOW)
     assert_unchanged(db, before)
 
 
 def test_a_pay_adjustment_that_breaks_the_policy_at_execution_is_not_applied_and_says_why(db, coop, staff):
     big = proposals.draft_pay_adjustment(db, as_member(staff[1]), coop, "Lead raise", "", staff[5],
-                                         {"hourly_rate": Decimal("59.50"), "reason": "responsibility"})
+                                         {"hourly_rate": Decimal("59.50"), "reason": "responsibility"}, now=NOW)
     cut = proposals.draft_pay_adjustment(db, as_member(staff[1]), coop, "Fewer hours, lower rate", "",
-                                         staff[0], {"hourly_rate": Decimal("19.50"), "reason": "hours"})
+                                         staff[0], {"hourly_rate": Decimal("19.50"), "reason": "hours"}, now=NOW)
     open_for_voting(db, coop, big, staff[1])
     open_for_voting(db, coop, cut, staff[1])
     everyone_votes(db, coop, cut, staff[1:], ["yes"] * 5)
@@ -145,7 +146,7 @@ def test_a_pay_adjustment_for_a_member_without_pay_needs_rate_and_hours(db, coop
     newcomer = make_member(db, coop)
     with pytest.raises(InvalidInput) as exc:
         proposals.draft_pay_adjustment(db, as_member(staff[0]), coop, "Pay newcomer", "", newcomer,
-                                       {"hourly_rate": Decimal("22.00"), "reason": "other"})
+                                       {"hourly_rate": Decimal("22.00"), "reason": "other"}, now=NOW)
     assert exc.value.field == "weekly_hours"
 
 
@@ -156,7 +157,7 @@ def _lower_entrenched(db, coop, author):
         "action": "amend", "rule_key": "voting.rule_change",
         "parameters": {"voting.rule_change.threshold": "1/2 of cast, strict",
                        "voting.rule_change.quorum": "1/2", "voting.rule_change.notice_days": "7"},
-    })
+    }, now=NOW)
 
 
 def test_an_entrenched_rule_cannot_be_changed_by_two_thirds_when_it_needs_three_quarters(db, coop):
@@ -188,7 +189,7 @@ def test_an_ordinary_rule_changes_with_exactly_two_thirds(db, coop):
     voters = [make_member(db, coop) for _ in range(6)]
     p = proposals.draft_rule_change(db, as_member(voters[0]), coop, "Tighter ratio", "", {
         "action": "amend", "rule_key": "pay.policy",
-        "parameters": {"pay.max_ratio": "5/2", "pay.floor": "15.00", "pay.weeks_per_year": "52"}})
+        "parameters": {"pay.max_ratio": "5/2", "pay.floor": "15.00", "pay.weeks_per_year": "52"}}, now=NOW)
     assert p.details["requires"] == "rule_change"
     open_for_voting(db, coop, p, voters[0])
     assert p.threshold == "2/3 of cast"
@@ -200,10 +201,10 @@ def test_an_ordinary_rule_changes_with_exactly_two_thirds(db, coop):
 def test_unentrenching_a_rule_or_adding_voting_parameters_needs_the_entrenched_threshold(db, coop):
     m = make_member(db, coop)
     unentrench = proposals.draft_rule_change(db, as_member(m), coop, "Unentrench", "", {
-        "action": "amend", "rule_key": "voting.entrenched", "entrenched": False})
+        "action": "amend", "rule_key": "voting.entrenched", "entrenched": False}, now=NOW)
     assert unentrench.details["requires"] == "entrenched"
     sneak = proposals.draft_rule_change(db, as_member(m), coop, "Sneak", "", {
-        "action": "amend", "rule_key": "purpose", "parameters": {"voting.sneaky.threshold": "1/3 of cast"}})
+        "action": "amend", "rule_key": "purpose", "parameters": {"voting.sneaky.threshold": "1/3 of cast"}}, now=NOW)
     assert sneak.details["requires"] == "entrenched"
     assert "voting.sneaky.threshold" in sneak.details["requires_why"]
 
@@ -216,7 +217,7 @@ def test_malformed_thresholds_in_a_rule_change_are_refused_and_write_nothing(db,
         proposals.draft_rule_change(db, as_member(m), coop, "Bad", "", {
             "action": "amend", "rule_key": "voting.general",
             "parameters": {"voting.general.threshold": bad, "voting.general.quorum": "1/2",
-                           "voting.general.notice_days": "3"}})
+                           "voting.general.notice_days": "3"}}, now=NOW)
     assert exc.value.field == "parameters"
     assert_unchanged(db, before)
 
@@ -225,18 +226,18 @@ def test_repealing_a_rule_the_engine_needs_is_refused(db, coop):
     m = make_member(db, coop)
     with pytest.raises(InvalidInput, match="voting.period_days"):
         proposals.draft_rule_change(db, as_member(m), coop, "No deadline", "",
-                                    {"action": "repeal", "rule_key": "voting.period"})
+                                    {"action": "repeal", "rule_key": "voting.period"}, now=NOW)
 
 
 def test_a_threshold_change_that_passes_later_never_changes_an_open_vote(db, coop):
     voters = [make_member(db, coop) for _ in range(4)]
-    open_motion = proposals.draft_general(db, as_member(voters[0]), coop, "Motion", "")
+    open_motion = proposals.draft_general(db, as_member(voters[0]), coop, "Motion", "", now=NOW)
     open_for_voting(db, coop, open_motion, voters[0])
     assert open_motion.threshold == "1/2 of cast, strict"
     change = proposals.draft_rule_change(db, as_member(voters[0]), coop, "Unanimity for motions", "", {
         "action": "amend", "rule_key": "voting.general",
         "parameters": {"voting.general.threshold": "1/1 of cast", "voting.general.quorum": "1/2",
-                       "voting.general.notice_days": "3"}})
+                       "voting.general.notice_days": "3"}}, now=NOW)
     open_for_voting(db, coop, change, voters[0])
     everyone_votes(db, coop, change, voters, ["yes"] * 4)
     assert change.outcome == "passed"
@@ -247,8 +248,8 @@ def test_a_threshold_change_that_passes_later_never_changes_an_open_vote(db, coo
 def test_a_rule_change_drafted_against_an_old_version_is_not_applied(db, coop):
     voters = [make_member(db, coop) for _ in range(3)]
     change = {"action": "amend", "rule_key": "purpose", "text": "Version A"}
-    a = proposals.draft_rule_change(db, as_member(voters[0]), coop, "A", "", change)
-    b = proposals.draft_rule_change(db, as_member(voters[0]), coop, "B", "", {**change, "text": "Version B"})
+    a = proposals.draft_rule_change(db, as_member(voters[0]), coop, "A", "", change, now=NOW)
+    b = proposals.draft_rule_change(db, as_member(voters[0]), coop, "B", "", {**change, "text": "Version B"}, now=NOW)
     for p in (a, b):
         open_for_voting(db, coop, p, voters[0])
     everyone_votes(db, coop, a, voters, ["yes"] * 3)
@@ -262,11 +263,11 @@ def test_when_the_coop_already_breaks_its_ratio_a_change_that_narrows_it_may_sti
     low = make_member(db, coop, hourly_rate="10.00")
     high = make_member(db, coop, hourly_rate="40.00")  # 4:1, founded before the 3:1 policy bit
     narrowing = proposals.draft_pay_adjustment(db, as_member(high), coop, "Raise the lowest", "", low,
-                                               {"hourly_rate": Decimal("12.00"), "reason": "other"})
+                                               {"hourly_rate": Decimal("12.00"), "reason": "other"}, now=NOW)
     assert narrowing.details["new"]["hourly_rate"] == "12.00"
     with pytest.raises(PolicyViolation, match="ratio"):
         proposals.draft_pay_adjustment(db, as_member(low), coop, "Raise the highest", "", high,
-                                       {"hourly_rate": Decimal("41.00"), "reason": "other"})
+                                       {"hourly_rate": Decimal("41.00"), "reason": "other"}, now=NOW)
 
 
 def test_over_long_titles_are_refused_when_drafted_and_write_nothing(db, coop):
@@ -276,11 +277,11 @@ def test_over_long_titles_are_refused_when_drafted_and_write_nothing(db, coop):
     m = make_member(db, coop)
     before = snapshot(db)
     with pytest.raises(InvalidInput, match="at most 200 characters") as exc:
-        proposals.draft_general(db, as_member(m), coop, "T" * 201, "")
+        proposals.draft_general(db, as_member(m), coop, "T" * 201, "", now=NOW)
     assert exc.value.field == "title"
     with pytest.raises(InvalidInput, match="at most 200 characters") as exc:
         proposals.draft_rule_change(db, as_member(m), coop, "Rename the purpose", "", {
-            "action": "amend", "rule_key": "purpose", "title": "P" * 201})
+            "action": "amend", "rule_key": "purpose", "title": "P" * 201}, now=NOW)
     assert exc.value.field == "title"
     assert_unchanged(db, before)
-    assert proposals.draft_general(db, as_member(m), coop, "T" * 200, "").title == "T" * 200
+    assert proposals.draft_general(db, as_member(m), coop, "T" * 200, "", now=NOW).title == "T" * 200

@@ -12,6 +12,7 @@ from coop.ledger.canonical import decode
 from coop.models import LedgerEntry, PayRecord
 from coop.pay import Supplement, SupplementReason
 from coop.services import members, offices, pale, proposals, recalls
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import OPERATOR, as_member, make_member
 from tests.office_factories import T0, approve, call, elect, found, office_coop, open_vote, qualify, senior, stand
@@ -29,7 +30,7 @@ def voters(db, coop):
 
 def claim(db, coop, member, field="accounting", level=6):
     return members.add_qualification(db, OPERATOR, coop, member, field, level, "Open University",
-                                     dt.date(2019, 6, 30))
+                                     dt.date(2019, 6, 30), now=NOW)
 
 
 # -- the EQF scale and verification --------------------------------------------------------------
@@ -45,7 +46,7 @@ def test_a_qualification_outside_eqf_levels_one_to_eight_is_refused_and_nothing_
 def test_a_secretary_verifies_any_qualification(db, coop, voters):
     secretary = senior(db, coop, role="secretary")
     q = claim(db, coop, voters[0], level=8)
-    members.verify_qualification(db, as_member(secretary), coop, q)
+    members.verify_qualification(db, as_member(secretary), coop, q, now=NOW)
     assert q.verified and q.verified_by_id == secretary.id
 
 
@@ -53,7 +54,7 @@ def test_a_secretary_verifies_any_qualification(db, coop, voters):
 def test_a_member_verified_in_the_same_field_at_the_same_level_or_higher_verifies_a_peer(db, coop, voters, peer_level):
     qualify(db, coop, voters[1], "accounting", peer_level)
     q = claim(db, coop, voters[0], level=6)
-    members.verify_qualification(db, as_member(voters[1]), coop, q)
+    members.verify_qualification(db, as_member(voters[1]), coop, q, now=NOW)
     assert q.verified and q.verified_by_id == voters[1].id
 
 
@@ -67,7 +68,7 @@ def test_a_peer_below_the_level_in_another_field_or_unverified_cannot_verify(db,
     q = claim(db, coop, voters[0], level=6)
     before = snapshot(db)
     with pytest.raises(PermissionDenied, match="accounting at EQF level 6 or higher"):
-        members.verify_qualification(db, as_member(voters[1]), coop, q)
+        members.verify_qualification(db, as_member(voters[1]), coop, q, now=NOW)
     assert_unchanged(db, before)
     assert not q.verified
 
@@ -76,7 +77,7 @@ def test_nobody_verifies_their_own_qualification_not_even_a_secretary(db, coop):
     secretary = senior(db, coop, role="secretary")
     q = claim(db, coop, secretary)
     with pytest.raises(PermissionDenied, match="their own"):
-        members.verify_qualification(db, as_member(secretary), coop, q)
+        members.verify_qualification(db, as_member(secretary), coop, q, now=NOW)
 
 
 def test_a_qualification_counts_towards_an_office_only_once_verified(db, coop, voters):
@@ -84,7 +85,7 @@ def test_a_qualification_counts_towards_an_office_only_once_verified(db, coop, v
     office = offices.get_office(db, coop.id, "treasurer")
     [breach] = pale.breaches(db, coop.id, office, {voters[0].id}, T0)[voters[0].id]
     assert breach.boundary == "office.treasurer.requires" and "not verified" in breach.message
-    members.verify_qualification(db, OPERATOR, coop, q)
+    members.verify_qualification(db, OPERATOR, coop, q, now=NOW)
     assert pale.breaches(db, coop.id, office, {voters[0].id}, T0)[voters[0].id] == []
 
 
@@ -144,12 +145,12 @@ def test_members_qualified_for_the_office_give_expert_opinions_on_a_recall(db, c
     auditor = qualify(db, coop, voters[2], "accounting", 7)
     welder = qualify(db, coop, voters[3], "welding", 4)
     unverified = qualify(db, coop, voters[4], "accounting", 6, verified=False)
-    opinion = proposals.comment(db, as_member(voters[2]), coop, r.id, "The books are in order.", auditor.id)
+    opinion = proposals.comment(db, as_member(voters[2]), coop, r.id, "The books are in order.", auditor.id, now=NOW)
     assert (opinion.kind, opinion.qualification_id) == ("expert_opinion", auditor.id)
     with pytest.raises(PermissionDenied, match="come from accounting"):
-        proposals.comment(db, as_member(voters[3]), coop, r.id, "Welds hold.", welder.id)
+        proposals.comment(db, as_member(voters[3]), coop, r.id, "Welds hold.", welder.id, now=NOW)
     with pytest.raises(PermissionDenied, match="not verified"):
-        proposals.comment(db, as_member(voters[4]), coop, r.id, "Trust me.", unverified.id)
+        proposals.comment(db, as_member(voters[4]), coop, r.id, "Trust me.", unverified.id, now=NOW)
 
 
 # -- pay for skills ------------------------------------------------------------------------------------
@@ -160,7 +161,7 @@ def test_an_executed_skills_supplement_carries_its_cited_qualification_into_the_
     q = qualify(db, coop, subject, "electrical engineering", 5)
     change = {"supplements": [Supplement("installations", Decimal("1.25"), SupplementReason.SKILLS,
                                          qualification_id=q.id)], "reason": "skills"}
-    p = proposals.draft_pay_adjustment(db, as_member(voters[0]), coop, "Skills", "", subject, change)
+    p = proposals.draft_pay_adjustment(db, as_member(voters[0]), coop, "Skills", "", subject, change, now=NOW)
     proposals.open_deliberation(db, as_member(voters[0]), coop, p.id, now=T0)
     proposals.open_voting(db, as_member(voters[0]), coop, p.id, now=p.deliberation_ends_at)
     for v in voters:

@@ -10,6 +10,7 @@ from coop.ledger.canonical import decode
 from coop.models import AuditEvent, Ballot, BallotChange, LedgerEntry
 from coop.services import members, proposals
 from coop.services.ledger import decision_payload
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member, general_vote, make_coop, make_member, make_members
 
@@ -109,7 +110,7 @@ def test_a_member_who_departs_keeps_their_cast_ballot_counted(db, coop):
     ms = make_members(db, coop, 3)
     p = general_vote(db, coop, ms[0])
     vote(db, coop, p, ms[2], "yes")
-    members.change_status(db, as_member_secretary(db, coop), coop, ms[2], "departed")
+    members.change_status(db, as_member_secretary(db, coop), coop, ms[2], "departed", now=NOW)
     vote(db, coop, p, ms[0], "yes")
     proposals.close_due(db, p.voting_closes_at)
     assert p.yes_count == 2 and p.outcome == "passed"

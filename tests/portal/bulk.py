@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.ledger import merkle, nodestore
 from coop.ledger.keys import KeyStore
 from coop.models import (
@@ -34,6 +33,7 @@ from coop.models import (
 from coop.pay import Pay
 from coop.services import checkpoints, ledger
 from coop.services.pay_adjustments import pay_to_json
+from tests.clock import NOW
 from tests.factories import make_coop
 
 WEEKS = 52
@@ -68,7 +68,7 @@ def build(db: Session, keys: KeyStore, members: int, entries: int, slug: str | N
     """``members`` active members, each with founding pay, then pay adjustments (each a
     decision entry and a pay entry) until the ledger holds ``entries`` entries."""
     coop = make_coop(db, keys, slug=slug)
-    now = utcnow().replace(microsecond=0)
+    now = NOW.replace(microsecond=0)
     start = now - dt.timedelta(days=400)
     db.execute(insert(Member), [
         {"coop_id": coop.id, "name": f"Member {i:05d}", "email": f"m{i}@{coop.slug}.example",
@@ -143,5 +143,5 @@ def build(db: Session, keys: KeyStore, members: int, entries: int, slug: str | N
     db.execute(update(Proposal), [{"id": pid, "decision_entry_index": idx} for pid, idx in decision_index.items()])
     db.flush()
     db.expire_all()
-    checkpoints.sign(db, keys, coop)
+    checkpoints.sign(db, keys, coop, now=NOW)
     return Built(coop, people, size, len(proposals))

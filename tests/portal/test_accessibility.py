@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from coop.db import utcnow
 from coop.services import proposals
+from tests.clock import NOW
 from tests.factories import as_member
 from tests.office_factories import qualify
 from tests.portal.conftest import text_of
@@ -97,13 +97,13 @@ def w(db, keys):
 
 def key_pages(db, w) -> list[tuple[str, str, dict[str, str] | None]]:
     """(who, path, form posted or None): the pages with forms, in the states that show the most."""
-    p = proposals.draft_general(db, as_member(w.ada), w.coop, "Open motion", "")
-    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id)
-    p.deliberation_ends_at = utcnow() - dt.timedelta(seconds=1)
+    p = proposals.draft_general(db, as_member(w.ada), w.coop, "Open motion", "", now=NOW)
+    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id, now=NOW)
+    p.deliberation_ends_at = NOW - dt.timedelta(seconds=1)
     db.flush()
-    proposals.open_voting(db, as_member(w.ada), w.coop, p.id)
-    talk = proposals.draft_general(db, as_member(w.ada), w.coop, "Talking", "")
-    proposals.open_deliberation(db, as_member(w.ada), w.coop, talk.id)
+    proposals.open_voting(db, as_member(w.ada), w.coop, p.id, now=NOW)
+    talk = proposals.draft_general(db, as_member(w.ada), w.coop, "Talking", "", now=NOW)
+    proposals.open_deliberation(db, as_member(w.ada), w.coop, talk.id, now=NOW)
     return [
         ("", "login", None), ("", "forgot", None), ("", "reset/some-token", None), ("", "", None),
         ("", "pay", None), ("", "rules/pay.policy", None), ("", "decisions", None), ("", "verify", None),

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from coop.db import utcnow
 from coop.models import OutboxMessage
 from coop.services import accounts
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member, make_member
 from tests.portal.conftest import PASSWORD, text_of
@@ -69,7 +69,7 @@ def test_a_login_to_one_coop_is_a_visitor_in_another(db, keys, w, portal, client
 
 def test_an_invitation_sets_the_first_password_once_and_logs_the_member_in(db, w, portal, client):
     newcomer = make_member(db, w.coop, "Nia Newcomer")
-    token = accounts.create_invitation(db, as_member(w.ada), w.coop, newcomer)
+    token = accounts.create_invitation(db, as_member(w.ada), w.coop, newcomer, now=NOW)
     page = client.get(w.url(f"accept/{token}"))
     assert page.status_code == 200 and "choose your password" in text_of(page)
     done = portal.post(w.url(f"accept/{token}"), {"password": "a brand new secret", "password_again": "a brand new secret"},
@@ -87,7 +87,7 @@ def test_an_invitation_sets_the_first_password_once_and_logs_the_member_in(db, w
 
 
 def test_an_expired_reset_link_is_refused_and_changes_nothing(db, w, portal):
-    token = accounts.create_reset(db, as_member(w.ada), w.coop, w.ben, now=utcnow() - dt.timedelta(days=2))
+    token = accounts.create_reset(db, as_member(w.ada), w.coop, w.ben, now=NOW - dt.timedelta(days=2))
     before = snapshot(db)
     response = portal.post(w.url(f"reset/{token}"), {"password": "a brand new secret", "password_again": "a brand new secret"},
                            form_page=w.url(f"reset/{token}"))
@@ -96,7 +96,7 @@ def test_an_expired_reset_link_is_refused_and_changes_nothing(db, w, portal):
 
 
 def test_a_reset_with_mismatched_or_short_passwords_names_the_field_and_keeps_the_token(db, w, portal):
-    token = accounts.create_reset(db, as_member(w.ada), w.coop, w.ben)
+    token = accounts.create_reset(db, as_member(w.ada), w.coop, w.ben, now=NOW)
     before = snapshot(db)
     form = w.url(f"reset/{token}")
     differ = portal.post(form, {"password": "a brand new secret", "password_again": "something else 12"}, form_page=form)
@@ -193,8 +193,8 @@ def test_every_post_route_of_the_portal_refuses_a_request_without_its_csrf_token
 
     w.ada.role = "admin"
     db.flush()
-    draft = proposals.draft_general(db, as_member(w.ada), w.coop, "A draft", "")
-    token, _ = tokens.create_token(db, as_member(w.ada), w.coop, w.ada, ["read"], name="t")
+    draft = proposals.draft_general(db, as_member(w.ada), w.coop, "A draft", "", now=NOW)
+    token, _ = tokens.create_token(db, as_member(w.ada), w.coop, w.ada, ["read"], name="t", now=NOW)
     values = {"slug": w.coop.slug, "member_id": w.dan.id, "proposal_id": draft.id, "election_id": draft.id,
               "token_id": token.id, "token": "some-token", "key": "treasurer", "verb": "suspend",
               "step": "withdraw"}

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from coop.models import Proposal
 from coop.services import proposals
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member
 from tests.portal.conftest import text_of
@@ -230,9 +231,9 @@ def test_an_entrenched_rule_change_fails_at_two_thirds_and_passes_at_three_quart
     small = build_world(db, keys, name="Three")
     small.dan.status = "suspended"
     db.flush()
-    p = proposals.draft_rule_change(db, as_member(small.ada), small.coop, "Lower it", "", change)
+    p = proposals.draft_rule_change(db, as_member(small.ada), small.coop, "Lower it", "", change, now=NOW)
     assert decide_all(db, small, p, {"cleo": "no"}).outcome == "failed"
-    q = proposals.draft_rule_change(db, as_member(w.ada), w.coop, "Lower it", "", change)
+    q = proposals.draft_rule_change(db, as_member(w.ada), w.coop, "Lower it", "", change, now=NOW)
     assert decide_all(db, w, q, {"dan": "no"}).outcome == "passed"  # 3 of 4 is 3/4
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from coop.models import ApiToken, Notification
 from coop.services import notifications, tokens
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.office_factories import qualify
 from tests.portal.conftest import text_of
@@ -123,7 +124,7 @@ def test_a_bad_token_request_is_refused_beside_its_field_and_creates_nothing(db,
 def test_a_member_cannot_revoke_someone_elses_token(db, w, portal):
     from tests.factories import as_member
 
-    row, _ = tokens.create_token(db, as_member(w.cleo), w.coop, w.cleo, ["read"], name="cleo's")
+    row, _ = tokens.create_token(db, as_member(w.cleo), w.coop, w.cleo, ["read"], name="cleo's", now=NOW)
     before = snapshot(db)
     response = portal.post(w.url(f"me/tokens/{row.id}/revoke"), {}, form_page=w.url("me/tokens"))
     assert response.status_code in (403, 404)

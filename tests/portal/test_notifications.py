@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from coop.cli import cli
 from coop.cli.base import Context
-from coop.db import make_engine, utcnow
+from coop.db import make_engine
 from coop.models import Notification, OutboxMessage
 from coop.services import notifications, outbox, proposals
+from tests.clock import NOW
 from tests.factories import as_member, make_coop, make_member, open_for_voting
 from tests.portal.conftest import text_of
 from tests.portal.world import build_world, decide_all, pay_change
@@ -38,7 +39,7 @@ def mail_to(db, member):
 
 def raise_for_ben(db, w):
     return proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben", "", w.ben,
-                                          pay_change("21.00"))
+                                          pay_change("21.00"), now=NOW)
 
 
 def test_opening_a_vote_notifies_the_electorate_in_the_portal_and_by_mail(db, w):
@@ -80,7 +81,7 @@ def test_preferences_are_honoured_per_kind_and_channel(db, w):
     notifications.set_preferences(db, as_member(w.dan), w.dan, {
         "vote_opened": {"portal": False, "email": True},
         "vote_closed": {"portal": True, "email": False},
-    })
+    }, now=NOW)
     decide_all(db, w, raise_for_ben(db, w))
     assert portal_kinds(db, w.dan) == ["vote_closed"]
     assert mail_to(db, w.dan) == ["vote_opened"]
@@ -90,7 +91,7 @@ def test_a_member_sets_only_their_own_preferences(db, w):
     from coop.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        notifications.set_preferences(db, as_member(w.ada), w.dan, {})
+        notifications.set_preferences(db, as_member(w.ada), w.dan, {}, now=NOW)
 
 
 def test_departed_members_are_not_notified(db, w):
@@ -123,7 +124,7 @@ def test_the_outbox_sends_through_smtp_and_keeps_failures_for_the_next_run(db, w
             sent_to.append(message["To"])
 
     settings = dataclasses.replace(settings, smtp_host="smtp.example.org")
-    sent, failed = outbox.send_pending(db, settings, base_url="https://coop.example", connect=lambda s: FakeSMTP())
+    sent, failed = outbox.send_pending(db, settings, base_url="https://coop.example", connect=lambda s: FakeSMTP(), now=NOW)
     assert (sent, failed) == (2, 1) and sorted(sent_to) == sorted([w.ada.email, w.cleo.email])
     left = outbox.pending(db, coop_id=w.coop.id)
     assert [m.to_address for m in left] == [w.dan.email] and left[0].attempts == 1 and "550" in left[0].last_error
@@ -158,10 +159,10 @@ def test_coop_notifications_due_list_and_send(cli_db, keys):
         coop = make_coop(s, keys, slug="clicoop", name="CLI Co-op")
         ada = make_member(s, coop, "Ada Arendt", role="secretary")
         make_member(s, coop, "Ben Brecht")
-        p = proposals.draft_general(s, as_member(ada), coop, "Paint the door", "")
+        p = proposals.draft_general(s, as_member(ada), coop, "Paint the door", "", now=NOW)
         open_for_voting(s, coop, p, ada)
         # Closing within the day: voting opened six days and a bit ago.
-        p.voting_closes_at = utcnow() + dt.timedelta(hours=3)
+        p.voting_closes_at = NOW + dt.timedelta(hours=3)
         s.commit()
     listed = run("notifications", "list", "--coop", "clicoop")
     assert listed.exit_code == 0, listed.output

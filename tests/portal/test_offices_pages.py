@@ -12,11 +12,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from coop.db import utcnow
 from coop.governance.offices import add_months
 from coop.models import Ballot, BallotChange, Candidacy, LearningRecord
 from coop.pay import Pay, Supplement, SupplementReason
 from coop.services import education, elections, ledger, offices, pay, proposals, recalls
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member, make_coop, make_member
 from tests.office_factories import approve, call, close, elect, found, open_vote, qualify, senior, stand
@@ -40,7 +40,7 @@ def people(db, coop):
 
 
 def now() -> dt.datetime:
-    return utcnow()
+    return NOW
 
 
 def call_now(db, coop, office_key, author, seats=None):
@@ -164,8 +164,8 @@ def test_expert_opinions_of_members_qualified_for_the_office_are_shown_beside_th
     expert = qualify(db, coop, cleo, "accounting", 7)
     p = call_now(db, coop, "treasurer", ben)
     stand(db, coop, p, ada, at=now())
-    proposals.comment(db, as_member(cleo), coop, p.id, "The role needs IFRS; Ada knows it.", expert.id)
-    proposals.comment(db, as_member(ben), coop, p.id, "Who else will stand?")  # no expertise cited
+    proposals.comment(db, as_member(cleo), coop, p.id, "The role needs IFRS; Ada knows it.", expert.id, now=NOW)
+    proposals.comment(db, as_member(ben), coop, p.id, "Who else will stand?", now=NOW)  # no expertise cited
     portal.login(coop, ben)
     page = text_of(portal.get(url(coop, f"elections/{p.id}")))
     candidates, opinions = page.split("Candidates", 1)[1].split("Expert opinions", 1)
@@ -307,12 +307,12 @@ def test_a_tie_at_the_last_seat_shows_the_lot_and_its_inputs(db, coop, people, c
 
 def test_an_election_under_way_is_for_members_and_a_draft_for_its_author(db, coop, people, portal, client):
     ada, ben = people[:2]
-    draft = elections.draft_election(db, as_member(ada), coop, "council")
+    draft = elections.draft_election(db, as_member(ada), coop, "council", now=NOW)
     assert client.get(url(coop, f"elections/{draft.id}")).status_code == 302  # to the login page
     portal.login(coop, ben)
     assert portal.get(url(coop, f"elections/{draft.id}")).status_code == 404
     assert portal.get(url(coop, "elections/999999")).status_code == 404
-    general = proposals.draft_general(db, as_member(ben), coop, "Buy a lathe", "")
+    general = proposals.draft_general(db, as_member(ben), coop, "Buy a lathe", "", now=NOW)
     assert "is not an election" in text_of(portal.get(url(coop, f"elections/{general.id}")))
     assert portal.get(url(coop, "education?year=abc")).status_code == 422
 
@@ -331,7 +331,7 @@ def test_my_learning_adds_a_record_and_shows_hours_this_year_against_the_expecta
     r = db.scalars(select(LearningRecord).where(LearningRecord.member_id == ada.id)).one()
     assert (r.hours, r.qualification_field, r.qualification_level) == (Decimal("12.50"), "accounting", 5)
     page = text_of(portal.get(url(coop, "me/learning")))
-    mine = next(m for m in education.report(db, coop, today.year).members if m.member_id == ada.id)
+    mine = next(m for m in education.report(db, coop, today.year, now=NOW).members if m.member_id == ada.id)
     assert f"12.50 hours completed in {today.year}" in page
     assert f"{mine.expected} hours expected in {today.year}" in page
     assert "Double-entry bookkeeping Open College course 12.50" in page
@@ -349,13 +349,13 @@ def test_a_member_imports_a_csv_on_my_learning_and_the_hours_add_up_on_the_repor
     ada, ben = people[:2]
     portal.login(coop, ada)
     year = now().year
-    before = {m.member_id: m.completed for m in education.report(db, coop, year).members}
+    before = {m.member_id: m.completed for m in education.report(db, coop, year, now=NOW).members}
     upload = (io.BytesIO(("\ufeff" + learning_csv(ada.email, year)).encode("utf-8")), "learning.csv")
     response = portal.post(url(coop, "me/learning/import"), {"file": upload}, form_page=url(coop, "me/learning"))
     assert response.status_code == 302
     added = db.scalars(select(LearningRecord).where(LearningRecord.member_id == ada.id)).all()
     assert sorted(r.hours for r in added) == [Decimal("3.25"), Decimal("6.00"), Decimal("12.50")]
-    after = {m.member_id: m for m in education.report(db, coop, year).members}
+    after = {m.member_id: m for m in education.report(db, coop, year, now=NOW).members}
     assert after[ada.id].completed - before[ada.id] == Decimal("15.75")  # the planned course does not count
     assert after[ben.id].completed == before[ben.id]
     page = text_of(portal.get(url(coop, "me/learning")))
@@ -437,7 +437,7 @@ def test_the_education_report_has_an_svg_chart_with_a_text_alternative_and_each_
                               (ada, "30.00", this_year.replace(year=this_year.year - 1, day=1))):
         education.add_record(db, as_member(who), coop, who, {
             "title": "Course", "kind": "course", "hours": hours, "started_on": ended.isoformat(),
-            "ended_on": ended.isoformat(), "status": "completed"})
+            "ended_on": ended.isoformat(), "status": "completed"}, now=NOW)
     assert client.get(url(coop, "education")).status_code == 302  # members only
     portal.login(coop, ada)
     response = portal.get(url(coop, "education"))
@@ -463,16 +463,16 @@ def test_a_skills_supplement_citing_a_qualification_shows_it_on_the_proposal_pag
     weeks = pay.policy(db, coop.id).weeks_per_year
     for m in people:
         ledger.append_pay_record(db, coop, m.id, m.name, Pay(Decimal("25.00"), Decimal("37.50")), weeks,
-                                 authority="founding", effective_date=now().date())
+                                 authority="founding", effective_date=now().date(), now=NOW)
     cited = Supplement("first aid", Decimal("0.75"), SupplementReason.SKILLS, qualification_id=q.id)
     p = proposals.draft_pay_adjustment(db, as_member(ada), coop, "First aid supplement", "", ben,
-                                       {"reason": "skills", "supplements": [cited]})
+                                       {"reason": "skills", "supplements": [cited]}, now=NOW)
     portal.login(coop, ada)
     page = text_of(portal.get(url(coop, f"proposals/{p.id}")))
     assert "first aid: +0.75/h (skills) citing first aid, EQF 4 (Test Institute)" in page
     # Once in force, the salary table shows the citation too.
     ledger.append_pay_record(db, coop, ben.id, ben.name, Pay(Decimal("25.00"), Decimal("37.50"), (cited,)),
-                             weeks, authority="founding", effective_date=now().date())
+                             weeks, authority="founding", effective_date=now().date(), now=NOW)
     salary = text_of(client.get(url(coop, "pay")))
     assert "first aid: +0.75/h (skills) citing first aid, EQF 4 (Test Institute)" in salary
 
@@ -487,7 +487,7 @@ def _grow(db, coop, n):
         qualify(db, coop, m, "accounting", 6)
         education.add_record(db, as_member(m), coop, m, {
             "title": "Audit", "kind": "course", "hours": "3", "started_on": now().date().isoformat(),
-            "ended_on": now().date().isoformat(), "status": "completed"})
+            "ended_on": now().date().isoformat(), "status": "completed"}, now=NOW)
     return extra
 
 

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from coop.db import utcnow
 from coop.models import Ballot, BallotChange, Comment
 from coop.services import proposals
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member
 from tests.office_factories import qualify
@@ -24,24 +24,24 @@ def w(db, keys):
 
 
 def motion(db, w, title="Buy a new lathe"):
-    return proposals.draft_general(db, as_member(w.ada), w.coop, title, "The old one is broken.")
+    return proposals.draft_general(db, as_member(w.ada), w.coop, title, "The old one is broken.", now=NOW)
 
 
 def voting_now(db, w, p):
     """Voting opened a moment ago, so the page (which reads the real clock) sees it open."""
-    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id)
-    p.deliberation_ends_at = utcnow() - dt.timedelta(seconds=1)
+    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id, now=NOW)
+    p.deliberation_ends_at = NOW - dt.timedelta(seconds=1)
     db.flush()
-    return proposals.open_voting(db, as_member(w.ada), w.coop, p.id)
+    return proposals.open_voting(db, as_member(w.ada), w.coop, p.id, now=NOW)
 
 
 def test_the_dashboard_lists_votes_awaiting_me_with_deadlines_deliberations_decisions_and_my_pay(db, w, portal):
     decided = passed_raise(db, w)
     awaiting = voting_now(db, w, motion(db, w, "Awaiting motion"))
     voted = voting_now(db, w, motion(db, w, "Voted motion"))
-    proposals.cast_ballot(db, as_member(w.ben), w.coop, voted.id, "no")
+    proposals.cast_ballot(db, as_member(w.ben), w.coop, voted.id, "no", now=NOW)
     talking = motion(db, w, "Talking motion")
-    proposals.open_deliberation(db, as_member(w.ada), w.coop, talking.id)
+    proposals.open_deliberation(db, as_member(w.ada), w.coop, talking.id, now=NOW)
     portal.login(w.coop, w.ben)
     body = text_of(portal.get(w.url("dashboard")))
     waiting = body.split("Votes awaiting you (1)")[1].split("Open votes you have voted in")[0]
@@ -56,7 +56,7 @@ def test_the_dashboard_lists_votes_awaiting_me_with_deadlines_deliberations_deci
 
 def test_members_comment_during_deliberation_and_an_empty_comment_is_refused(db, w, portal):
     p = motion(db, w)
-    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id)
+    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id, now=NOW)
     portal.login(w.coop, w.ben)
     page = w.url(f"proposals/{p.id}")
     posted = portal.post(page + "/comment", {"body": "Second-hand ones are fine."}, form_page=page)
@@ -70,7 +70,7 @@ def test_members_comment_during_deliberation_and_an_empty_comment_is_refused(db,
 
 def test_only_a_member_with_a_verified_qualification_posts_an_expert_opinion(db, w, portal):
     p = motion(db, w)
-    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id)
+    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id, now=NOW)
     verified = qualify(db, w.coop, w.cleo, "engineering", 6)
     unverified = qualify(db, w.coop, w.ben, "engineering", 6, verified=False)
     page = w.url(f"proposals/{p.id}")
@@ -114,7 +114,7 @@ def test_a_member_votes_changes_the_vote_and_the_page_shows_the_current_choice(d
 
 
 def test_a_bad_or_missing_choice_and_a_vote_from_outside_the_electorate_change_nothing(db, w, portal):
-    p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben", "", w.ben, pay_change("21.00"))
+    p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben", "", w.ben, pay_change("21.00"), now=NOW)
     voting_now(db, w, p)
     page = w.url(f"proposals/{p.id}")
     portal.login(w.coop, w.ben)
@@ -130,7 +130,7 @@ def test_a_bad_or_missing_choice_and_a_vote_from_outside_the_electorate_change_n
 
 
 def test_the_subject_of_a_pay_vote_is_told_why_they_cannot_vote(db, w, portal):
-    p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben", "", w.ben, pay_change("21.00"))
+    p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben", "", w.ben, pay_change("21.00"), now=NOW)
     voting_now(db, w, p)
     portal.login(w.coop, w.ben)
     body = text_of(portal.get(w.url(f"proposals/{p.id}")))
@@ -139,7 +139,7 @@ def test_the_subject_of_a_pay_vote_is_told_why_they_cannot_vote(db, w, portal):
 
 def test_results_stay_hidden_while_voting_unless_the_rules_show_them_live(db, w, portal):
     p = voting_now(db, w, motion(db, w))
-    proposals.cast_ballot(db, as_member(w.cleo), w.coop, p.id, "yes")
+    proposals.cast_ballot(db, as_member(w.cleo), w.coop, p.id, "yes", now=NOW)
     portal.login(w.coop, w.ben)
     page = w.url(f"proposals/{p.id}")
     body = text_of(portal.get(page))
@@ -148,7 +148,7 @@ def test_results_stay_hidden_while_voting_unless_the_rules_show_them_live(db, w,
     live = proposals.draft_rule_change(db, as_member(w.ada), w.coop, "Show results live", "", {
         "action": "add", "rule_key": "voting.results", "title": "Live results",
         "text": "Results are shown while a vote is open.", "parameters": {"voting.live_results": "true"},
-        "entrenched": None})
+        "entrenched": None}, now=NOW)
     assert decide_all(db, w, live).outcome == "passed", live.outcome_reason
     body = text_of(portal.get(page))
     assert "Live results (the rules show them while voting is open): 1 yes, 0 no, 0 abstain; 1 of 4 have voted." in body
@@ -176,7 +176,7 @@ def test_a_closed_proposal_is_public_but_a_draft_and_a_vote_under_way_are_for_me
 
 
 def test_a_draft_is_seen_by_its_author_and_the_secretary_only(db, w, portal):
-    draft = proposals.draft_general(db, as_member(w.ben), w.coop, "Ben's draft", "")
+    draft = proposals.draft_general(db, as_member(w.ben), w.coop, "Ben's draft", "", now=NOW)
     portal.login(w.coop, w.cleo)
     response = portal.get(w.url(f"proposals/{draft.id}"))
     assert response.status_code in (403, 404) and "Ben's draft" not in text_of(response)
@@ -184,7 +184,7 @@ def test_a_draft_is_seen_by_its_author_and_the_secretary_only(db, w, portal):
 
 
 def test_the_author_opens_deliberation_and_voting_and_another_member_cannot(db, w, portal):
-    p = proposals.draft_general(db, as_member(w.ben), w.coop, "Ben's motion", "")
+    p = proposals.draft_general(db, as_member(w.ben), w.coop, "Ben's motion", "", now=NOW)
     page = w.url(f"proposals/{p.id}")
     portal.login(w.coop, w.ben)
     assert portal.post(page + "/deliberate", form_page=page).status_code == 302

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from coop.services import checkpoints, coops
+from tests.clock import NOW, TODAY
 from tests.factories import OPERATOR
 from tests.portal.conftest import text_of
 from tests.portal.world import build_world, passed_raise, passed_rule_change
@@ -57,7 +58,7 @@ def test_the_salary_table_shows_each_supplement_with_its_reason_and_the_total(db
     p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "First aider", "", w.ben, pay_change(
         "20.00", reason="responsibility",
         supplements=[Supplement("first aid", Decimal("0.75"), SupplementReason.RESPONSIBILITY),
-                     Supplement("night shifts", Decimal("1.50"), SupplementReason.HOURS)]))
+                     Supplement("night shifts", Decimal("1.50"), SupplementReason.HOURS)]), now=NOW)
     assert decide_all(db, w, p).outcome == "passed", p.outcome_reason
     body = text_of(client.get(w.url("pay")))
     ben = body.split("Ben Brecht")[-1].split("Cleo Curie")[0]
@@ -130,11 +131,11 @@ def test_every_past_version_of_a_rule_is_shown_with_its_own_diff_and_vote(db, w,
         "text": "The highest total hourly pay is at most five times the lowest. No member is paid "
                 "below the pay floor.",
         "parameters": {"pay.max_ratio": "5", "pay.floor": "0.00", "pay.weeks_per_year": "52"},
-        "entrenched": None})
+        "entrenched": None}, now=NOW)
     assert decide_all(db, w, third, {"dan": "no"}).outcome == "passed", third.outcome_reason
     rejected = proposals.draft_rule_change(db, as_member(w.dan), w.coop, "Six times", "", {
         "action": "amend", "rule_key": "pay.policy", "title": None, "text": "At most six times.",
-        "parameters": None, "entrenched": None})
+        "parameters": None, "entrenched": None}, now=NOW)
     assert decide_all(db, w, rejected, {"ada": "no", "ben": "no"}).outcome == "failed"
     html = client.get(w.url("rules/pay.policy")).get_data(as_text=True)
     sections = dict(re.findall(r'<h2 id="v(\d+)">(.*?)</section>', html, re.S))
@@ -175,7 +176,7 @@ def test_decisions_are_paged(db, w, client):
     from tests.portal.world import decide_all
 
     for n in range(3):
-        decide_all(db, w, proposals.draft_general(db, as_member(w.ada), w.coop, f"Motion {n}", ""))
+        decide_all(db, w, proposals.draft_general(db, as_member(w.ada), w.coop, f"Motion {n}", "", now=NOW))
     from coop.services import dashboard
     old = dashboard.PAGE
     dashboard.PAGE = 2
@@ -189,7 +190,7 @@ def test_decisions_are_paged(db, w, client):
 
 
 def test_the_verify_page_shows_the_signed_checkpoint_the_key_and_how_to_check(db, w, client, keys):
-    cp = checkpoints.sign(db, keys, w.coop)
+    cp = checkpoints.sign(db, keys, w.coop, now=NOW)
     body = text_of(client.get(w.url("verify")))
     assert f"{cp.size} entries" in body
     html = client.get(w.url("verify")).get_data(as_text=True)
@@ -199,7 +200,7 @@ def test_the_verify_page_shows_the_signed_checkpoint_the_key_and_how_to_check(db
 
 
 def test_a_member_can_have_the_ledger_recomputed_but_a_visitor_cannot(db, w, client, portal, keys):
-    checkpoints.sign(db, keys, w.coop)
+    checkpoints.sign(db, keys, w.coop, now=NOW)
     anonymous = client.post(w.url("verify"), data={"csrf_token": portal.token(w.url("login"))})
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     portal.login(w.coop, w.ben)
@@ -214,7 +215,7 @@ def test_the_verify_button_names_a_pay_record_edited_behind_the_applications_bac
     from coop.models import PayRecord
 
     passed_raise(db, w)
-    checkpoints.sign(db, keys, w.coop)
+    checkpoints.sign(db, keys, w.coop, now=NOW)
     record = db.scalars(select(PayRecord).where(PayRecord.member_id == w.ben.id)
                         .order_by(PayRecord.entry_index.desc())).first()
     # An attacker with a database prompt: drops the append-only trigger and edits the row
@@ -237,7 +238,7 @@ def test_a_coop_can_keep_its_pages_for_members(db, w, client, portal, path):
     closed = passed_raise(db, w)
     url = w.url(path.format(ben=w.ben.id, closed=closed.id))
     assert client.get(url).status_code == 200  # public by default
-    coops.update_settings(db, OPERATOR, w.coop, public_pages=False)
+    coops.update_settings(db, OPERATOR, w.coop, public_pages=False, now=NOW)
     db.flush()
     response = client.get(url)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -254,7 +255,7 @@ def test_a_coop_can_keep_its_pages_for_members(db, w, client, portal, path):
 
 
 def test_private_pay_history_is_refused_to_visitors(db, w, client):
-    coops.update_settings(db, OPERATOR, w.coop, public_pages=False)
+    coops.update_settings(db, OPERATOR, w.coop, public_pages=False, now=NOW)
     response = client.get(w.url(f"pay/members/{w.ben.id}"))
     assert response.status_code == 302 and "20.00" not in response.get_data(as_text=True)
 
@@ -278,21 +279,20 @@ def _pay_weeks(db, w, weeks: int) -> None:
     p = proposals.draft_rule_change(db, as_member(w.ada), w.coop, f"Pay {weeks} weeks", "", {
         "action": "amend", "rule_key": "pay.policy", "title": None, "text": "Paid weeks changed.",
         "parameters": {"pay.max_ratio": "3", "pay.floor": "0.00", "pay.weeks_per_year": str(weeks)},
-        "entrenched": None})
+        "entrenched": None}, now=NOW)
     assert decide_all(db, w, p).outcome == "passed", p.outcome_reason
 
 
 def _varied_pay(db, w, weeks: int) -> None:
     """Supplements, odd cents and hours, a member paid twice (the later record counts), one
     who departed (paid nothing: left out) and a pay decided by a vote."""
-    from coop.db import utcnow
     from coop.pay import Pay, Supplement, SupplementReason
     from coop.services import ledger
     from tests.factories import make_member
 
     def record(m, rate, hours="37.50", *supplements, authority="founding"):
         ledger.append_pay_record(db, w.coop, m.id, m.name, Pay(Decimal(rate), Decimal(hours), supplements),
-                                 weeks, authority=authority, effective_date=utcnow().date())
+                                 weeks, authority=authority, effective_date=TODAY, now=NOW)
 
     passed_raise(db, w)  # Ben: 21.50, by proposal
     record(make_member(db, w.coop, "Eve Ely"), "18.01", "19.50",

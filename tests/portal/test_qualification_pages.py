@@ -11,9 +11,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from coop.db import utcnow
 from coop.models import Qualification
 from coop.services import pale
+from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import make_coop
 from tests.office_factories import found, qualify, senior
@@ -188,10 +188,10 @@ def test_verifying_twice_or_another_coops_qualification_is_refused(db, app, keys
 def test_an_unverified_qualification_does_not_count_for_an_office_until_verified(db, app, coop, people, pending_q):
     treasurer = found(db, coop)  # requires accounting at EQF level 6
     ben = people[1]
-    before = pale.breaches(db, coop.id, treasurer, {ben.id}, utcnow())[ben.id]
+    before = pale.breaches(db, coop.id, treasurer, {ben.id}, NOW)[ben.id]
     assert len(before) == 1 and "needs a verified qualification in accounting" in str(before[0])
     assert verify(as_(app, coop, people[2]), coop, pending_q).status_code == 302
-    assert pale.breaches(db, coop.id, treasurer, {ben.id}, utcnow())[ben.id] == []
+    assert pale.breaches(db, coop.id, treasurer, {ben.id}, NOW)[ben.id] == []
 
 
 @pytest.mark.parametrize("path, data", [

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
 from coop.models import Cooperative, Member, Proposal
 from coop.services import proposals, tokens
+from tests.clock import NOW
 from tests.factories import as_member
 from tests.office_factories import qualify
 from tests.portal import bulk
@@ -47,20 +47,20 @@ def _grow(session: Session, keys, members: int, entries: int, open_votes: int) -
     closed = session.get(Proposal, max(p.id for p in session.query(Proposal.id).filter_by(coop_id=coop.id)))
     voting = None
     for n in range(open_votes):
-        p = proposals.draft_general(session, as_member(secretary), coop, f"Open motion {n}", "Discuss.")
-        proposals.open_deliberation(session, as_member(secretary), coop, p.id)
-        p.deliberation_ends_at = utcnow() - dt.timedelta(seconds=1)
+        p = proposals.draft_general(session, as_member(secretary), coop, f"Open motion {n}", "Discuss.", now=NOW)
+        proposals.open_deliberation(session, as_member(secretary), coop, p.id, now=NOW)
+        p.deliberation_ends_at = NOW - dt.timedelta(seconds=1)
         session.flush()
-        proposals.open_voting(session, as_member(secretary), coop, p.id)
+        proposals.open_voting(session, as_member(secretary), coop, p.id, now=NOW)
         for voter in people[2:2 + n + 1]:
-            proposals.cast_ballot(session, as_member(voter), coop, p.id, "yes")
+            proposals.cast_ballot(session, as_member(voter), coop, p.id, "yes", now=NOW)
         for author in people[2:2 + n + 1]:
-            proposals.comment(session, as_member(author), coop, p.id, "A thought.")
+            proposals.comment(session, as_member(author), coop, p.id, "A thought.", now=NOW)
         voting = p
-    talk = proposals.draft_general(session, as_member(member), coop, "Still talking", "")
-    proposals.open_deliberation(session, as_member(member), coop, talk.id)
+    talk = proposals.draft_general(session, as_member(member), coop, "Still talking", "", now=NOW)
+    proposals.open_deliberation(session, as_member(member), coop, talk.id, now=NOW)
     for n in range(open_votes):
-        tokens.create_token(session, as_member(secretary), coop, secretary, ["read"], name=f"token {n}")
+        tokens.create_token(session, as_member(secretary), coop, secretary, ["read"], name=f"token {n}", now=NOW)
     assert voting is not None and closed is not None
     session.flush()
     return Sized(coop.id, coop.slug, secretary.id, member.id, closed.id, voting.id, talk.id)

@@ -13,6 +13,7 @@ from coop.ledger.keys import KeyStore
 from coop.models import Cooperative, Member, Proposal
 from coop.pay import SupplementReason
 from coop.services import proposals
+from tests.clock import NOW
 from tests.factories import as_member, make_coop, make_member, open_for_voting
 from tests.portal.conftest import with_password
 
@@ -58,7 +59,7 @@ def decide_all(db: Session, w: World, p: Proposal, choices: dict[str, str] | Non
     for m in w.everyone:
         if proposals.my_ballot(db, p.id, m.id) is None and _in_electorate(db, p, m):
             first = m.name.split()[0].lower()
-            proposals.cast_ballot(db, as_member(m), w.coop, p.id, choices.get(first, "yes"))
+            proposals.cast_ballot(db, as_member(m), w.coop, p.id, choices.get(first, "yes"), now=NOW)
     db.flush()
     return p
 
@@ -72,7 +73,7 @@ def _in_electorate(db: Session, p: Proposal, m: Member) -> bool:
 def passed_raise(db: Session, w: World, rate: str = "21.50") -> Proposal:
     """Ben's raise, voted through by the other three."""
     p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben",
-                                       "He now leads the workshop.", w.ben, pay_change(rate))
+                                       "He now leads the workshop.", w.ben, pay_change(rate), now=NOW)
     return decide_all(db, w, p)
 
 
@@ -82,5 +83,5 @@ def passed_rule_change(db: Session, w: World) -> Proposal:
         "text": "The highest total hourly pay is at most four times the lowest. No member is paid "
                 "below the pay floor.",
         "parameters": {"pay.max_ratio": "4", "pay.floor": "0.00", "pay.weeks_per_year": "52"},
-        "entrenched": None})
+        "entrenched": None}, now=NOW)
     return decide_all(db, w, p)

@@ -22,6 +22,7 @@ from coop.ledger import merkle
 from coop.ledger import verify as verifier
 from coop.ledger.canonical import canonical_bytes
 from coop.ledger.verify import CheckpointRow, EntryRow, RootStack, VerifyResult, verify
+from tests.clock import NOW
 
 ORIGIN = "coop/fast"
 KEY = notes.generate_private_key()
@@ -229,7 +230,7 @@ def test_the_demo_ledger_is_proven_without_the_checks_one_by_one(db, keys, monke
     from coop.services import verification
     from coop.services.demo import seed_demo
 
-    seeded = seed_demo(db, keys, slug="fastpath")
+    seeded = seed_demo(db, keys, slug="fastpath", now=NOW)
     calls = []
     original = verifier._Pass.check
     monkeypatch.setattr(verifier._Pass, "check", lambda self, *a: calls.append(a[0]) or original(self, *a))

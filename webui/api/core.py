@@ -23,7 +23,7 @@ from coop.services import coops, tokens
 from coop.services.actor import Actor
 from coop.services.coops import SLUG
 from coop.services.paging import Page
-from webui.request_db import get_session
+from webui.request_db import get_session, request_now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -186,7 +186,7 @@ def current_actor() -> Actor | None:
         limits = current_app.extensions["coop.api.limits"]
         limits.check_failures(request.remote_addr)
         try:
-            actor, row = tokens.authenticate(get_session(), value.strip())
+            actor, row = tokens.authenticate(get_session(), value.strip(), now=request_now())
         except Unauthenticated:
             limits.failed(request.remote_addr)
             raise

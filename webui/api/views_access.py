@@ -21,7 +21,7 @@ from webui.api.core import (
     page_response,
     require_actor,
 )
-from webui.request_db import get_session
+from webui.request_db import get_session, request_now
 
 P = "/coops/{slug}"
 ADMIN_ERRORS = (401, 403, 404)
@@ -49,7 +49,7 @@ def create_token(slug: str) -> Response:
         actor = require_actor()
         member = actor.member  # a token makes tokens for its own member only
     row, secret = tokens.create_token(session, actor, coop, member, data["scopes"],  # type: ignore[arg-type]
-                                      name=data["name"], expires_days=data["expires_days"])
+                                      name=data["name"], expires_days=data["expires_days"], now=request_now())
     out = s.TokenCreatedOut().dump(row)
     out["token"] = secret
     return json_response(out, 201)
@@ -70,7 +70,7 @@ def list_tokens(slug: str) -> Response:
 def revoke_token(slug: str, token_id: int) -> Response:
     """Your own token (any scope), or any token of the co-op for an admin."""
     coop = load_coop(slug)
-    tokens.revoke(get_session(), require_actor(), coop, token_id)
+    tokens.revoke(get_session(), require_actor(), coop, token_id, now=request_now())
     return Response(status=204)
 
 
@@ -85,7 +85,7 @@ def create_webhook(slug: str) -> Response:
     data = load_body(s.WebhookCreate)
     coop = load_coop(slug)
     sub, secret = webhooks.create_subscription(get_session(), require_actor(), coop, data["url"],
-                                               data["events"], data["description"])
+                                               data["events"], data["description"], now=request_now())
     out = s.WebhookCreatedOut().dump(sub)
     out["secret"] = secret
     return json_response(out, 201)
@@ -111,7 +111,7 @@ def get_webhook(slug: str, webhook_id: int) -> Response:
            tag="webhooks", access="admin", status=204, errors=ADMIN_ERRORS)
 def delete_webhook(slug: str, webhook_id: int) -> Response:
     coop = load_coop(slug)
-    webhooks.delete_subscription(get_session(), require_actor(), coop, webhook_id)
+    webhooks.delete_subscription(get_session(), require_actor(), coop, webhook_id, now=request_now())
     return Response(status=204)
 
 

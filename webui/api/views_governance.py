@@ -24,7 +24,7 @@ from webui.api.core import (
     page_response,
     require_actor,
 )
-from webui.request_db import get_session
+from webui.request_db import get_session, request_now
 
 P = "/coops/{slug}"
 READ_ERRORS = (401, 403, 404)
@@ -121,7 +121,7 @@ def list_proposals(slug: str) -> Response:
     q = load_query(s.ProposalListQuery)
     coop = load_coop(slug)
     page = listings.proposals_page(get_session(), current_actor(), coop, status=q.get("status"),
-                                   kind=q.get("kind"), cursor=q.get("cursor"), limit=q.get("limit"))
+                                   kind=q.get("kind"), cursor=q.get("cursor"), limit=q.get("limit"), now=request_now())
     return page_response(s.ProposalOut, page)
 
 
@@ -137,7 +137,7 @@ def create_proposal(slug: str) -> Response:
     actor, session = require_actor(), get_session()
     kind, title, body = data["kind"], data["title"], data["body"]
     if kind == "general":
-        p = proposals.draft_general(session, actor, coop, title, body)
+        p = proposals.draft_general(session, actor, coop, title, body, now=request_now())
     elif kind == "pay_adjustment":
         change = dict(data["pay_change"])
         if change["supplements"] is not None:
@@ -149,9 +149,9 @@ def create_proposal(slug: str) -> Response:
         except NotFound as exc:
             exc.field = "subject_member_id"
             raise
-        p = proposals.draft_pay_adjustment(session, actor, coop, title, body, subject, change)
+        p = proposals.draft_pay_adjustment(session, actor, coop, title, body, subject, change, now=request_now())
     else:
-        p = proposals.draft_rule_change(session, actor, coop, title, body, dict(data["rule_change"]))
+        p = proposals.draft_rule_change(session, actor, coop, title, body, dict(data["rule_change"]), now=request_now())
     return dump(s.ProposalOut, p, status=201)
 
 
@@ -162,7 +162,7 @@ def get_proposal(slug: str, proposal_id: int) -> Response:
     open, only the number of ballots cast is shown: how they were cast is secret until close."""
     coop = load_coop(slug)
     session = get_session()
-    p = listings.proposal(session, current_actor(), coop, proposal_id)
+    p = listings.proposal(session, current_actor(), coop, proposal_id, now=request_now())
     out = s.ProposalDetailOut().dump(p)
     out["ballots_cast"] = listings.ballots_cast(session, p)
     return json_response(out)
@@ -174,7 +174,7 @@ def _action(slug: str, proposal_id: int, act: str) -> Response:
     actor, session = require_actor(), get_session()
     fn = {"deliberation": proposals.open_deliberation, "voting": proposals.open_voting,
           "withdraw": proposals.withdraw}[act]
-    return dump(s.ProposalOut, fn(session, actor, coop, proposal_id))
+    return dump(s.ProposalOut, fn(session, actor, coop, proposal_id, now=request_now()))
 
 
 _ACTION = dict(tag="proposals", access="member", scope="propose", body=Empty, body_required=False,
@@ -205,7 +205,7 @@ def list_comments(slug: str, proposal_id: int) -> Response:
     q = load_query(PageQuery)
     coop = load_coop(slug)
     page = listings.comments_page(get_session(), current_actor(), coop, proposal_id,
-                                  cursor=q.get("cursor"), limit=q.get("limit"))
+                                  cursor=q.get("cursor"), limit=q.get("limit"), now=request_now())
     return page_response(s.CommentOut, page)
 
 
@@ -218,7 +218,7 @@ def create_comment(slug: str, proposal_id: int) -> Response:
     data = load_body(s.CommentCreate)
     coop = load_coop(slug)
     c = proposals.comment(get_session(), require_actor(), coop, proposal_id, data["body"],
-                          qualification_id=data["qualification_id"])
+                          qualification_id=data["qualification_id"], now=request_now())
     return dump(s.CommentOut, c, status=201)
 
 
@@ -232,7 +232,7 @@ def cast_ballot(slug: str, proposal_id: int) -> Response:
     data = load_body(_BALLOT_IN)
     coop = load_coop(slug)
     actor, session = require_actor(), get_session()
-    cast = proposals.record_ballot(session, actor, coop, proposal_id, data["choice"], approvals=data["approvals"])
+    cast = proposals.record_ballot(session, actor, coop, proposal_id, data["choice"], approvals=data["approvals"], now=request_now())
     return json_response(_BALLOT_OUT.dump(cast))
 
 
@@ -245,7 +245,7 @@ _BALLOT_IN, _BALLOT_OUT = s.BallotIn(), s.BallotOut()
 def my_ballot(slug: str, proposal_id: int) -> Response:
     coop = load_coop(slug)
     actor, session = require_actor(), get_session()
-    p = listings.proposal(session, actor, coop, proposal_id)
+    p = listings.proposal(session, actor, coop, proposal_id, now=request_now())
     ballot = proposals.my_ballot(session, p.id, actor.member_id)  # type: ignore[arg-type]
     if ballot is None:
         raise NotFound("you have not voted on this proposal", field="ballot")
@@ -261,7 +261,7 @@ def list_ballots(slug: str, proposal_id: int) -> Response:
     q = load_query(PageQuery)
     coop = load_coop(slug)
     page = listings.ballots_page(get_session(), current_actor(), coop, proposal_id,
-                                 cursor=q.get("cursor"), limit=q.get("limit"))
+                                 cursor=q.get("cursor"), limit=q.get("limit"), now=request_now())
     return page_response(s.BallotOut, page)
 
 
@@ -270,4 +270,4 @@ def list_ballots(slug: str, proposal_id: int) -> Response:
 def get_outcome(slug: str, proposal_id: int) -> Response:
     """409 while the proposal is not closed yet."""
     coop = load_coop(slug)
-    return dump(s.OutcomeOut, listings.outcome(get_session(), current_actor(), coop, proposal_id))
+    return dump(s.OutcomeOut, listings.outcome(get_session(), current_actor(), coop, proposal_id, now=request_now()))

@@ -29,7 +29,7 @@ from webui.api.core import (
     page_response,
     require_actor,
 )
-from webui.request_db import get_session, keys
+from webui.request_db import get_session, keys, request_now
 
 P = "/coops/{slug}"
 READ_ERRORS = (401, 403, 404)
@@ -188,7 +188,7 @@ def sign_checkpoint(slug: str) -> Response:
     """Returns the latest checkpoint unchanged when the ledger has not grown since."""
     load_body(Empty, required=False)
     coop = load_coop(slug)
-    cp = public_record.sign_checkpoint(get_session(), require_actor(), keys(), coop)
+    cp = public_record.sign_checkpoint(get_session(), require_actor(), keys(), coop, now=request_now())
     return dump(s.CheckpointOut, _checkpoint(cp), status=201)
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import Response
 
-from coop.db import utcnow
 from coop.errors import NotFound, PolicyViolation
 from coop.models import Candidacy, Member, Proposal, Term
 from coop.schemas import offices as s
@@ -43,7 +42,7 @@ from webui.api.core import (
     problem,
     require_actor,
 )
-from webui.request_db import get_session
+from webui.request_db import get_session, request_now
 
 P = "/coops/{slug}"
 E = P + "/elections/{election_id}"
@@ -74,7 +73,7 @@ def _office(seat: offices.Seats, as_of: dt.datetime) -> dict[str, Any]:
 def _as_of(day: dt.date | None) -> dt.datetime:
     """A date means the end of that day (who held office on it); no date means now."""
     if day is None:
-        return utcnow()
+        return request_now()
     return dt.datetime.combine(day, dt.time(23, 59, 59))
 
 
@@ -99,7 +98,7 @@ def get_office(slug: str, office_key: str) -> Response:
     """Past holders: `GET …/terms?office_key=`."""
     coop = load_coop(slug)
     listings.require_reader(current_actor(), coop, public=True)
-    now = utcnow()
+    now = request_now()
     seat = next((x for x in offices.holders(get_session(), coop.id, now) if x.key == office_key), None)
     if seat is None:
         offices.get_office(get_session(), coop.id, office_key[:60])  # raises the NotFound
@@ -149,7 +148,7 @@ def create_election(slug: str) -> Response:
     data = load_body(s.ElectionCreate)
     coop = load_coop(slug)
     p = elections.draft_election(get_session(), require_actor(), coop, data["office_key"], seats=data["seats"],
-                                 title=data["title"], body=data["body"])
+                                 title=data["title"], body=data["body"], now=request_now())
     return dump(ProposalOut, p, status=201)
 
 
@@ -161,7 +160,7 @@ def create_recall(slug: str) -> Response:
     data = load_body(s.RecallCreate)
     coop = load_coop(slug)
     p = recalls.draft_recall(get_session(), require_actor(), coop, data["term_id"], title=data["title"],
-                             body=data["body"])
+                             body=data["body"], now=request_now())
     return dump(ProposalOut, p, status=201)
 
 
@@ -170,11 +169,11 @@ def _election(slug: str, election_id: int) -> tuple[Any, Actor | None, office_pa
     publishes, the rest is for members (a draft for its author and the secretary)."""
     coop = load_coop(slug)
     actor, session = current_actor(), get_session()
-    p = listings.proposal(session, actor, coop, election_id)
+    p = listings.proposal(session, actor, coop, election_id, now=request_now())
     if p.kind != elections.KIND:
-        elections.get_election(session, coop, p.id)  # raises the NotFound
+        elections.get_election(session, coop, p.id, now=request_now())  # raises the NotFound
     reader = actor.member if actor is not None and "read" in actor.scopes else None
-    return coop, actor, office_pages.election_page(session, coop, p.id, reader)
+    return coop, actor, office_pages.election_page(session, coop, p.id, reader, now=request_now())
 
 
 def _election_out(page: office_pages.ElectionPage) -> dict[str, Any]:
@@ -213,8 +212,8 @@ def list_candidacies(slug: str, election_id: int) -> Response:
     q = load_query(PageQuery)
     coop = load_coop(slug)
     session = get_session()
-    p = listings.proposal(session, current_actor(), coop, election_id)
-    elections.get_election(session, coop, p.id)  # 404 unless an election
+    p = listings.proposal(session, current_actor(), coop, election_id, now=request_now())
+    elections.get_election(session, coop, p.id, now=request_now())  # 404 unless an election
     got = in_memory(elections.candidacies(session, p.id), lambda c: c.id, cursor=q.get("cursor"),
                     limit=q.get("limit"))
     return page_response(s.CandidacyOut, got, lambda c: _candidacy(c, c.member.name))
@@ -222,7 +221,7 @@ def list_candidacies(slug: str, election_id: int) -> Response:
 
 def _refused_by_pale(exc: PolicyViolation, coop: Any, election_id: int, member: Member) -> Response:
     """A candidacy outside the pale: 422, one error per boundary with its numbers."""
-    errors = _boundaries(elections.eligibility(get_session(), coop, election_id, member), "field")
+    errors = _boundaries(elections.eligibility(get_session(), coop, election_id, member, now=request_now()), "field")
     return problem(422, exc.message, errors or [{"field": "member", "message": exc.message}])
 
 
@@ -247,7 +246,7 @@ def _stand(slug: str, election_id: int, accepting: bool) -> Response:
     actor, session = require_actor(), get_session()
     act = elections.accept_nomination if accepting else elections.stand
     try:
-        c = act(session, actor, coop, election_id, data["affirmed_pale_version"])
+        c = act(session, actor, coop, election_id, data["affirmed_pale_version"], now=request_now())
     except PolicyViolation as exc:
         if exc.field != "member" or actor.member is None:
             raise
@@ -276,7 +275,7 @@ def nominate(slug: str, election_id: int) -> Response:
     actor, session = require_actor(), get_session()
     nominee = members.get_member(session, coop.id, data["member_id"])
     try:
-        c = elections.nominate(session, actor, coop, election_id, nominee)
+        c = elections.nominate(session, actor, coop, election_id, nominee, now=request_now())
     except PolicyViolation as exc:
         if exc.field != "member":
             raise
@@ -294,7 +293,7 @@ def _own(slug: str, election_id: int, fn: Any) -> Response:
     load_body(Empty, required=False)
     coop = load_coop(slug)
     actor, session = require_actor(), get_session()
-    c = fn(session, actor, coop, election_id)
+    c = fn(session, actor, coop, election_id, now=request_now())
     return dump(s.CandidacyOut, _candidacy(c, _name(session, coop, c.member_id)))
 
 
@@ -320,7 +319,7 @@ def my_eligibility(slug: str, election_id: int) -> Response:
     actor = require_actor()
     coop, _, page = _election(slug, election_id)
     me = actor.require_member(coop.id, scope="read")
-    reasons = elections.eligibility(get_session(), coop, election_id, me)
+    reasons = elections.eligibility(get_session(), coop, election_id, me, now=request_now())
     return dump(s.EligibilityOut, {"eligible": not reasons and page.nominations_open,
                                    "breaches": _boundaries(reasons, "boundary"),
                                    "nominations_open": page.nominations_open,
@@ -346,13 +345,13 @@ def cast_approval_ballot(slug: str, election_id: int) -> Response:
     data = load_body(s.ApprovalBallotIn)
     coop = load_coop(slug)
     actor, session = require_actor(), get_session()
-    elections.get_election(session, coop, election_id)
+    elections.get_election(session, coop, election_id, now=request_now())
     if data.get("abstain"):
-        proposals.cast_ballot(session, actor, coop, election_id, "abstain")
+        proposals.cast_ballot(session, actor, coop, election_id, "abstain", now=request_now())
     else:
-        proposals.cast_ballot(session, actor, coop, election_id, "approve", approvals=data["approvals"])
+        proposals.cast_ballot(session, actor, coop, election_id, "approve", approvals=data["approvals"], now=request_now())
     assert actor.member is not None
-    return _ballot_out(office_pages.election_page(session, coop, election_id, actor.member), actor.member.id)
+    return _ballot_out(office_pages.election_page(session, coop, election_id, actor.member, now=request_now()), actor.member.id)
 
 
 @operation(E + "/ballot", "GET", "Your approval ballot and its history", tag="elections", access="member",
@@ -374,9 +373,9 @@ def get_election_outcome(slug: str, election_id: int) -> Response:
     coop = load_coop(slug)
     session = get_session()
     actor = current_actor()
-    if listings.proposal(session, actor, coop, election_id).kind != elections.KIND:
-        elections.get_election(session, coop, election_id)  # raises the NotFound
-    p = listings.outcome(session, actor, coop, election_id)  # 409 until closed
+    if listings.proposal(session, actor, coop, election_id, now=request_now()).kind != elections.KIND:
+        elections.get_election(session, coop, election_id, now=request_now())  # raises the NotFound
+    p = listings.outcome(session, actor, coop, election_id, now=request_now())  # 409 until closed
     r = p.details["result"]
     elected, qualified = set(r["elected"]), set(r["qualified"])
     rank = {m: i for i, m in enumerate(r["qualified"])}
@@ -426,7 +425,7 @@ def create_learning_record(slug: str) -> Response:
     if member_id is None:
         actor.require_member(coop.id)  # the operator is no member: say so
     member = members.get_member(session, coop.id, member_id)  # type: ignore[arg-type]
-    r = education.add_record(session, actor, coop, member, data)
+    r = education.add_record(session, actor, coop, member, data, now=request_now())
     return dump(s.LearningRecordOut, r, status=201)
 
 
@@ -445,7 +444,7 @@ def update_learning_record(slug: str, record_id: int) -> Response:
     is final (409): its qualification rests on it."""
     data = load_body(s.LearningRecordPatch)
     coop = load_coop(slug)
-    r = education.update_record(get_session(), require_actor(), coop, record_id, data)
+    r = education.update_record(get_session(), require_actor(), coop, record_id, data, now=request_now())
     return dump(s.LearningRecordOut, r)
 
 
@@ -459,7 +458,7 @@ def verify_learning_record(slug: str, record_id: int) -> Response:
     load_body(Empty, required=False)
     coop = load_coop(slug)
     session = get_session()
-    education.verify_record(session, require_actor(), coop, record_id)
+    education.verify_record(session, require_actor(), coop, record_id, now=request_now())
     return dump(s.LearningRecordOut, education.get_record(session, coop.id, record_id))
 
 
@@ -472,7 +471,7 @@ def education_report(slug: str) -> Response:
     q = load_query(s.ReportQuery)
     coop = load_coop(slug)
     listings.require_reader(current_actor(), coop)
-    rep = education.report(get_session(), coop, q.get("year"))
+    rep = education.report(get_session(), coop, q.get("year"), now=request_now())
     return dump(s.EducationReportOut, {
         "year": rep.year, "as_of": rep.as_of, "policy": rep.policy, "total_hours": rep.total_hours,
         "members": rep.members, "years": rep.years,

@@ -13,6 +13,7 @@ from coop.models import MemberStatus, Role
 from coop.services import accounts, coops, dashboard, member_import, members, membership
 from coop.services.members import ImportRejected
 from webui.portal.web import actor, bp, coop, db, member_required, refused, render, text
+from webui.request_db import request_now
 
 
 def secretary_required(fn: Any) -> Any:
@@ -42,7 +43,7 @@ def admin_members() -> Any:
 def member_status(member_id: int, verb: str) -> Any:
     try:
         member = members.get_member(db(), coop().id, member_id)
-        membership.apply_verb(db(), actor(), coop(), member, verb)
+        membership.apply_verb(db(), actor(), coop(), member, verb, now=request_now())
     except CoopError as exc:
         db().rollback()
         return _members_page(exc.http_status, {"_form": exc.message})
@@ -53,9 +54,9 @@ def member_status(member_id: int, verb: str) -> Any:
 def _link_for(member: Any) -> tuple[str, str]:
     """A one-time link: an invitation if the member has never set a password, else a reset."""
     if member.password_hash is None:
-        token = accounts.create_invitation(db(), actor(), coop(), member)
+        token = accounts.create_invitation(db(), actor(), coop(), member, now=request_now())
         return "invitation", url_for("portal.accept", token=token, _external=True)
-    token = accounts.create_reset(db(), actor(), coop(), member)
+    token = accounts.create_reset(db(), actor(), coop(), member, now=request_now())
     return "password reset", url_for("portal.reset", token=token, _external=True)
 
 
@@ -83,7 +84,7 @@ def admit() -> Any:
     form = request.form.to_dict()
     try:
         member = members.add_member(db(), actor(), coop(), text("name"), text("email"),
-                                    role=text("role", "member"), status=text("status", "active"))
+                                    role=text("role", "member"), status=text("status", "active"), now=request_now())
         kind, url = _link_for(member)
     except CoopError as exc:
         return refused(template, exc, form=form, link=None, **context)
@@ -104,7 +105,7 @@ def import_csv() -> Any:
     form = {"csv": csv_text}
     confirm = request.form.get("step") == "import"
     try:
-        result = member_import.import_csv(db(), actor(), coop(), csv_text, dry_run=not confirm)
+        result = member_import.import_csv(db(), actor(), coop(), csv_text, dry_run=not confirm, now=request_now())
     except ImportRejected as exc:
         db().rollback()
         result = member_import.ImportResult([], errors=exc.errors)
@@ -130,7 +131,7 @@ def settings() -> Any:
         return render(template, form={"name": coop().name, "public_pages": coop().public_pages}, errors={})
     form = {"name": text("name"), "public_pages": "public_pages" in request.form}
     try:
-        coops.update_settings(db(), actor(), coop(), name=form["name"], public_pages=form["public_pages"])
+        coops.update_settings(db(), actor(), coop(), name=form["name"], public_pages=form["public_pages"], now=request_now())
     except CoopError as exc:
         return refused(template, exc, form=form)
     flash("Settings saved.")

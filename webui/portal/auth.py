@@ -19,6 +19,7 @@ from coop.errors import CoopError, InvalidInput
 from coop.models import Member
 from coop.services import accounts, outbox
 from webui.portal.web import bp, coop, db, me, refused, render, text
+from webui.request_db import request_now
 
 
 class PortalUser(UserMixin):
@@ -97,7 +98,7 @@ def _set_password_page(token: str, purpose: str) -> Any:
         if password != request.form.get("password_again", ""):
             raise InvalidInput("the two passwords differ; type the same password twice",
                                field="password_again")
-        member = accounts.redeem(db(), coop(), token, password)
+        member = accounts.redeem(db(), coop(), token, password, now=request_now())
     except CoopError as exc:
         if exc.field == "token":
             exc.field = "_form"  # the token is in the link, not a field the reader can fix
@@ -129,7 +130,7 @@ def forgot() -> Any:
         return refused("portal/forgot.html", InvalidInput("type the email address you log in with",
                                                           field="email"), form={"email": email}, sent=False)
     outbox.request_password_reset(
-        db(), coop(), email, lambda token: url_for("portal.reset", token=token, _external=True))
+        db(), coop(), email, lambda token: url_for("portal.reset", token=token, _external=True), now=request_now())
     # The same answer whether or not the address is a member's: the form reveals nobody.
     return render("portal/forgot.html", form={"email": email}, sent=True)
 

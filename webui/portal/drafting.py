@@ -13,6 +13,7 @@ from coop.services import dashboard, members, pay_preview, proposals, rule_previ
 from webui.portal import charts
 from webui.portal.diffs import parameter_changes, text_diff
 from webui.portal.web import actor, bp, coop, db, decimal_field, int_field, member_required, refused, render, text
+from webui.request_db import request_now
 
 SUPPLEMENT_ROWS = 3
 REASONS = [r.value for r in SupplementReason]
@@ -30,7 +31,7 @@ def new_general() -> Any:
     if request.method == "GET":
         return render("portal/new_general.html", form={}, errors={})
     try:
-        p = proposals.draft_general(db(), actor(), coop(), text("title"), request.form.get("body", ""))
+        p = proposals.draft_general(db(), actor(), coop(), text("title"), request.form.get("body", ""), now=request_now())
     except CoopError as exc:
         return refused("portal/new_general.html", exc, form=form)
     return _created(p)
@@ -112,7 +113,7 @@ def new_pay() -> Any:
         return render(template, form=form, errors={}, **context)
     try:
         p = proposals.draft_pay_adjustment(db(), actor(), coop(), text("title"),
-                                           request.form.get("body", ""), subject, change)
+                                           request.form.get("body", ""), subject, change, now=request_now())
     except CoopError as exc:
         return refused(template, exc, form=form, **context)
     return _created(p)
@@ -175,7 +176,7 @@ def new_rule() -> Any:
         return render(template, form=form, errors={}, **context)
     try:
         p = proposals.draft_rule_change(db(), actor(), coop(), text("proposal_title"),
-                                        request.form.get("body", ""), change)
+                                        request.form.get("body", ""), change, now=request_now())
     except CoopError as exc:
         if exc.field == "title":
             exc.field = "proposal_title"

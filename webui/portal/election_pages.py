@@ -17,13 +17,14 @@ from coop.errors import CoopError, InvalidInput
 from coop.models import ProposalStatus
 from coop.services import elections, members, office_pages, proposals
 from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render, text
+from webui.request_db import request_now
 
 TEMPLATE = "portal/election.html"
 
 
 def _page(election_id: int, status: int = 200, errors: dict[str, str] | None = None,
           form: dict[str, Any] | None = None) -> Any:
-    e = office_pages.election_page(db(), coop(), election_id, me())
+    e = office_pages.election_page(db(), coop(), election_id, me(), now=request_now())
     return render(TEMPLATE, status, e=e, p=e.proposal, errors=errors or {}, form=form or {})
 
 
@@ -48,7 +49,7 @@ def stand(election_id: int) -> Any:
     """Stand (or accept a nomination): ticking the box affirms the pale as the page showed it."""
     version = text("pale_version") if request.form.get("affirm") else None
     try:
-        c = elections.stand(db(), actor(), coop(), election_id, version)
+        c = elections.stand(db(), actor(), coop(), election_id, version, now=request_now())
     except CoopError as exc:
         return _refused(election_id, exc)
     accepted = c.nominated_by_id != c.member_id
@@ -65,7 +66,7 @@ def nominate(election_id: int) -> Any:
         if member_id is None:
             raise InvalidInput("choose the member to nominate", field="member")
         nominee = members.get_member(db(), coop().id, member_id)
-        elections.nominate(db(), actor(), coop(), election_id, nominee)
+        elections.nominate(db(), actor(), coop(), election_id, nominee, now=request_now())
     except CoopError as exc:
         return _refused(election_id, exc, form)
     flash(f"{nominee.name} is nominated. They stand once they accept.")
@@ -83,7 +84,7 @@ _STEPS = {
 def candidacy_step(election_id: int, step: str) -> Any:
     service, done = _STEPS[step]
     try:
-        service(db(), actor(), coop(), election_id)
+        service(db(), actor(), coop(), election_id, now=request_now())
     except CoopError as exc:
         return _refused(election_id, exc)
     flash(done)
@@ -101,7 +102,7 @@ def ballot(election_id: int) -> Any:
         if any(not r.isdigit() for r in raw):
             raise InvalidInput("approvals are candidates on the ballot", field="approvals")
         approvals = [int(r) for r in raw] if choice == "approve" else None
-        p = proposals.cast_ballot(db(), actor(), coop(), election_id, choice, approvals=approvals)
+        p = proposals.cast_ballot(db(), actor(), coop(), election_id, choice, approvals=approvals, now=request_now())
     except CoopError as exc:
         return _refused(election_id, exc, form)
     if p.status == ProposalStatus.CLOSED.value:

@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 
-from coop.db import utcnow
 from coop.errors import CoopError
 from coop.services import education, office_pages
 from coop.services.education_import import import_records
 from coop.services.members import ImportRejected
 from webui.portal.education_chart import hours_by_year
 from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render, text
+from webui.request_db import request_now
 
 FORM_FIELDS = education.FIELDS
 
@@ -23,7 +23,7 @@ def _mine(status: int = 200, errors: dict[str, str] | None = None, form: dict[st
           import_errors: list[Any] | None = None) -> Any:
     member = me()
     assert member is not None
-    return render("portal/learning.html", status, page=office_pages.learning_page(db(), coop(), member),
+    return render("portal/learning.html", status, page=office_pages.learning_page(db(), coop(), member, now=request_now()),
                   kinds=[(k, k) for k in education.KINDS],
                   statuses=[(s, s.replace("_", " ")) for s in education.STATUSES], errors=errors or {},
                   form=form or {"kind": "course", "status": "completed"}, import_errors=import_errors or [])
@@ -43,7 +43,7 @@ def add_learning() -> Any:
     assert member is not None
     try:
         # Blank optional fields read as "not given"; the service checks and normalises all.
-        r = education.add_record(db(), actor(), coop(), member, dict(form))
+        r = education.add_record(db(), actor(), coop(), member, dict(form), now=request_now())
     except CoopError as exc:
         db().rollback()
         status = exc.http_status if exc.http_status >= 400 else 400
@@ -64,7 +64,7 @@ def import_learning() -> Any:
         except UnicodeDecodeError:
             return _mine(422, {"csv": f"{upload.filename} is not UTF-8 text; save it as CSV UTF-8"}, form)
     try:
-        added = import_records(db(), actor(), coop(), form["csv"])
+        added = import_records(db(), actor(), coop(), form["csv"], now=request_now())
     except ImportRejected as exc:
         db().rollback()
         return _mine(422, {"csv": f"{len(exc.errors)} error(s) in the file; nothing was imported"}, form,
@@ -81,11 +81,11 @@ def import_learning() -> Any:
 @bp.route("/education")
 @member_required
 def education_report() -> Any:
-    now = utcnow()
+    now = request_now()
     year = int_field("year", request.args) or now.year
     if not 1900 <= year <= now.year + 1:
         year = now.year
-    report = education.report(db(), coop(), year, now)
+    report = education.report(db(), coop(), year, now=now)
     chart = hours_by_year(report.years, title=f"Learning hours completed at {coop().name}, by year",
                           chart_id="education-chart")
     behind = sum(1 for m in report.members if m.status == "active" and m.behind)

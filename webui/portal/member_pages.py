@@ -3,6 +3,7 @@ notifications and my API tokens."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import flash, redirect, request, url_for
@@ -14,6 +15,7 @@ from coop.services import accounts, dashboard, notifications, qualification_page
 from coop.services.actor import SCOPES
 from webui.portal.auth import PortalUser
 from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render, text
+from webui.request_db import request_now
 
 
 @bp.route("/members")
@@ -49,7 +51,7 @@ def change_password() -> Any:
         accounts.authenticate(db(), coop(), member.email, request.form.get("current_password", ""))
         if new != request.form.get("password_again", ""):
             raise InvalidInput("the two new passwords differ; type the same one twice", field="password_again")
-        accounts.set_password(db(), actor(), member, new)
+        accounts.set_password(db(), actor(), member, new, now=request_now())
     except CoopError as exc:
         if exc.http_status == 401:
             exc = InvalidInput("that is not your current password", field="current_password")
@@ -69,7 +71,7 @@ def set_preferences() -> Any:
     chosen = {k.value: {"portal": f"{k.value}-portal" in request.form,
                         "email": f"{k.value}-email" in request.form} for k in NotificationKind}
     try:
-        notifications.set_preferences(db(), actor(), member, chosen)
+        notifications.set_preferences(db(), actor(), member, chosen, now=request_now())
     except CoopError as exc:
         db().rollback()
         return _profile(exc.http_status, {exc.field or "_form": exc.message})
@@ -91,7 +93,7 @@ def notifications_read() -> Any:
     member = me()
     assert member is not None
     which = int_field("notification_id")
-    notifications.mark_read(db(), actor(), member, which)
+    notifications.mark_read(db(), actor(), member, which, now=request_now())
     target = text("next")
     if which is not None and target.startswith("/") and not target.startswith("//"):
         return redirect(target)
@@ -105,7 +107,8 @@ def _tokens_page(status: int = 200, errors: dict[str, str] | None = None, create
                  form: dict[str, Any] | None = None) -> Any:
     return render("portal/tokens.html", status, items=tokens.list_tokens(db(), actor(), coop()),
                   scopes=SCOPES, errors=errors or {}, created=created, form=form or {},
-                  token_status=tokens.status, default_days=tokens.DEFAULT_EXPIRY_DAYS)
+                  token_status=functools.partial(tokens.status, now=request_now()),
+                  default_days=tokens.DEFAULT_EXPIRY_DAYS)
 
 
 @bp.route("/me/tokens")
@@ -125,7 +128,7 @@ def create_token() -> Any:
         days = int_field("expires_days")
         _, secret = tokens.create_token(
             db(), actor(), coop(), member, form["scopes"], name=form["name"],
-            expires_days=tokens.DEFAULT_EXPIRY_DAYS if days is None else days)
+            expires_days=tokens.DEFAULT_EXPIRY_DAYS if days is None else days, now=request_now())
     except CoopError as exc:
         db().rollback()
         return _tokens_page(exc.http_status, {exc.field or "_form": exc.message}, form=form)
@@ -137,7 +140,7 @@ def create_token() -> Any:
 @member_required
 def revoke_token(token_id: int) -> Any:
     try:
-        tokens.revoke(db(), actor(), coop(), token_id)
+        tokens.revoke(db(), actor(), coop(), token_id, now=request_now())
     except CoopError as exc:
         db().rollback()
         return _tokens_page(exc.http_status, {"_form": exc.message})

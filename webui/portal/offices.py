@@ -12,12 +12,13 @@ from coop.errors import CoopError
 from coop.models import Qualification
 from coop.services import elections, office_pages
 from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render
+from webui.request_db import request_now
 
 TEMPLATE = "portal/offices.html"
 
 
 def _page(status: int = 200, errors: dict[str, str] | None = None, form: dict[str, str] | None = None) -> Any:
-    return render(TEMPLATE, status, page=office_pages.offices_page(db(), coop(), me()),
+    return render(TEMPLATE, status, page=office_pages.offices_page(db(), coop(), me(), now=request_now()),
                   errors=errors or {}, form=form or {})
 
 
@@ -33,7 +34,7 @@ def call_election(key: str) -> Any:
     nomination period from the proposal page, as for any proposal's deliberation."""
     try:
         seats = int_field(f"{key}-seats")
-        p = elections.draft_election(db(), actor(), coop(), key, seats=seats)
+        p = elections.draft_election(db(), actor(), coop(), key, seats=seats, now=request_now())
     except CoopError as exc:
         db().rollback()
         status = exc.http_status if exc.http_status >= 400 else 400

@@ -11,13 +11,14 @@ from coop.models import ProposalStatus
 from coop.services import dashboard, proposal_view, proposals
 from webui.portal.diffs import parameter_changes, text_diff
 from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render, text
+from webui.request_db import request_now
 
 TEMPLATE = "portal/proposal.html"
 
 
 def _page(proposal_id: int, status: int = 200, errors: dict[str, str] | None = None,
           form: dict[str, str] | None = None) -> Any:
-    v = proposal_view.view(db(), coop(), proposal_id, me())
+    v = proposal_view.view(db(), coop(), proposal_id, me(), now=request_now())
     p = v.proposal
     rule_diff = None
     if p.kind == "rule_change":
@@ -48,7 +49,7 @@ def vote(proposal_id: int) -> Any:
     try:
         if not choice:
             raise InvalidInput("choose yes, no or abstain", field="choice")
-        p = proposals.cast_ballot(db(), actor(), coop(), proposal_id, choice)
+        p = proposals.cast_ballot(db(), actor(), coop(), proposal_id, choice, now=request_now())
     except CoopError as exc:
         return _refused(proposal_id, exc)
     if p.status == ProposalStatus.CLOSED.value:
@@ -65,7 +66,7 @@ def comment(proposal_id: int) -> Any:
     body = request.form.get("body", "")
     try:
         qualification = int_field("qualification_id")
-        proposals.comment(db(), actor(), coop(), proposal_id, body, qualification)
+        proposals.comment(db(), actor(), coop(), proposal_id, body, qualification, now=request_now())
     except CoopError as exc:
         return _refused(proposal_id, exc, {"body": body})
     flash("Your expert opinion is posted." if qualification else "Your comment is posted.")
@@ -84,7 +85,7 @@ _LIFECYCLE = {
 def lifecycle(proposal_id: int, step: str) -> Any:
     service, done = _LIFECYCLE[step]
     try:
-        service(db(), actor(), coop(), proposal_id)
+        service(db(), actor(), coop(), proposal_id, now=request_now())
     except CoopError as exc:
         return _refused(proposal_id, exc)
     flash(done)
@@ -100,7 +101,7 @@ def proposal_list() -> Any:
     page = int_field("page", request.args) or 1
     me_ = me()
     assert me_ is not None
-    items, total = dashboard.listing(db(), coop(), me_, status=status, page=page)
+    items, total = dashboard.listing(db(), coop(), me_, status=status, page=page, now=request_now())
     # ``shown``, not ``status``: render() takes ``status`` as the HTTP status code.
     return render("portal/proposals.html", items=items, total=total, page=page, shown=status,
                   per_page=dashboard.PAGE, statuses=[s.value for s in ProposalStatus])
@@ -111,5 +112,5 @@ def proposal_list() -> Any:
 def dashboard_page() -> Any:
     me_ = me()
     assert me_ is not None
-    return render("portal/dashboard.html", d=dashboard.dashboard(db(), coop(), me_))
+    return render("portal/dashboard.html", d=dashboard.dashboard(db(), coop(), me_, now=request_now()))
 

@@ -14,6 +14,7 @@ from coop.services import coops, dashboard, pay_reports, public_pages, verificat
 from webui.portal import charts
 from webui.portal.diffs import parameter_changes, text_diff
 from webui.portal.web import bp, coop, db, int_field, me, member_required, render, root
+from webui.request_db import request_now
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -33,7 +34,7 @@ def _public() -> None:
 @bp.route("/")
 def home() -> Any:
     _public()
-    decisions, total = dashboard.closed(db(), coop(), per_page=5)
+    decisions, total = dashboard.closed(db(), coop(), per_page=5, now=request_now())
     return render("portal/home.html", decisions=decisions, total_decisions=total)
 
 
@@ -109,7 +110,7 @@ def rule(key: str) -> Any:
 def decisions() -> Any:
     _public()
     page = int_field("page", request.args) or 1
-    items, total = dashboard.closed(db(), coop(), page=page, per_page=dashboard.PAGE)
+    items, total = dashboard.closed(db(), coop(), page=page, per_page=dashboard.PAGE, now=request_now())
     return render("portal/decisions.html", items=items, total=total, page=page,
                   per_page=dashboard.PAGE)
 

@@ -17,6 +17,7 @@ from coop.errors import CoopError, InvalidInput
 from coop.services import members, qualification_pages
 from webui.portal.member_pages import _profile
 from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render, text
+from webui.request_db import request_now
 
 FIELDS = ("field", "level", "title", "issuer", "awarded_on")
 #: The columns' lengths (shape, read here so an over-long value is a message, not a database error).
@@ -56,7 +57,7 @@ def add_qualification() -> Any:
     assert level is not None and awarded_on is not None
     try:
         q = members.add_qualification(db(), actor(), coop(), member, form["field"], level, form["issuer"],
-                                      awarded_on, title=form["title"])
+                                      awarded_on, title=form["title"], now=request_now())
     except CoopError as exc:
         db().rollback()
         return _profile(exc.http_status if exc.http_status >= 400 else 400,
@@ -79,7 +80,7 @@ def qualifications_pending() -> Any:
 def verify_qualification() -> Any:
     # The id travels in the form, like the other row actions of a list page. A refusal
     # (PermissionDenied, Conflict, NotFound) becomes the error page with the service's message.
-    q = qualification_pages.verify_by_id(db(), actor(), coop(), int_field("qualification_id"))
+    q = qualification_pages.verify_by_id(db(), actor(), coop(), int_field("qualification_id"), now=request_now())
     flash(f"Verified: the {q.field} qualification at EQF level {q.level}. "
           "It now counts towards office requirements.")
     return redirect(url_for("portal.qualifications_pending"))

@@ -51,8 +51,9 @@ def seed_demo(session: Session, keys: KeyStore, slug: str = "demo", *, now: dt.d
     """Create the demo co-op under ``slug``; None (and nothing written) if the slug is taken."""
     if session.scalars(select(Cooperative.id).where(Cooperative.slug == slug)).first() is not None:
         return None
-    now = (now).replace(second=0, microsecond=0)
-    coop = coops.create_coop(session, OPERATOR, keys, slug, NAME, "EUR", founded_at=_days_ago(now, FOUNDED_DAYS_AGO), now=now)
+    now = now.replace(second=0, microsecond=0)
+    coop = coops.create_coop(session, OPERATOR, keys, slug, NAME, "EUR", founded_at=_days_ago(now, FOUNDED_DAYS_AGO),
+                             now=now)
     people = _add_people(session, coop, now)
     quals = _add_qualifications(session, coop, people, now=now)
     _founding_pay(session, coop, people, now)

@@ -179,7 +179,8 @@ def records(session: Session, coop_id: int, member_id: int | None = None) -> lis
     return list(session.scalars(q.order_by(LearningRecord.started_on.desc(), LearningRecord.id.desc())))
 
 
-def verify_record(session: Session, actor: Actor, coop: Cooperative, record_id: int, *, now: dt.datetime) -> Qualification:
+def verify_record(session: Session, actor: Actor, coop: Cooperative, record_id: int,
+                  *, now: dt.datetime) -> Qualification:
     """The qualification a completed record gained becomes a verified Qualification. Who may
     verify is decided as for any qualification: a secretary, or a member verified in the same
     field at the same level or higher (never the member themselves)."""

@@ -110,7 +110,8 @@ def proposal(session: Session, actor: Actor | None, coop: Cooperative, proposal_
     return p
 
 
-def outcome(session: Session, actor: Actor | None, coop: Cooperative, proposal_id: int, *, now: dt.datetime) -> Proposal:
+def outcome(session: Session, actor: Actor | None, coop: Cooperative, proposal_id: int,
+            *, now: dt.datetime) -> Proposal:
     """A closed proposal, as decided. :raise Conflict: not closed yet."""
     p = proposal(session, actor, coop, proposal_id, now=now)
     if p.status != ProposalStatus.CLOSED.value:

@@ -105,7 +105,8 @@ def list_members(session: Session, coop_id: int, status: str | None = None) -> l
     return list(session.scalars(q.order_by(Member.name, Member.id)))
 
 
-def change_status(session: Session, actor: Actor, coop: Cooperative, member: Member, status: str, *, now: dt.datetime) -> Member:
+def change_status(session: Session, actor: Actor, coop: Cooperative, member: Member, status: str,
+                  *, now: dt.datetime) -> Member:
     actor.require_secretary(coop.id)
     if member.coop_id != coop.id:
         raise NotFound("no such member in this co-op", field="member")
@@ -141,7 +142,8 @@ def _zero():  # type: ignore[no-untyped-def]
     return Decimal("0.00")
 
 
-def set_role(session: Session, actor: Actor, coop: Cooperative, member: Member, role: str, *, now: dt.datetime) -> Member:
+def set_role(session: Session, actor: Actor, coop: Cooperative, member: Member, role: str,
+             *, now: dt.datetime) -> Member:
     actor.require_admin(coop.id)
     if role not in {r.value for r in Role}:
         raise InvalidInput(f"role must be one of member, secretary, admin; got '{role}'", field="role")
@@ -200,7 +202,8 @@ def may_verify(verifier: Member | None, qualification: Qualification, verifier_l
     return verifier.is_secretary or verifier_levels.get(qualification.field, 0) >= qualification.level
 
 
-def verify_qualification(session: Session, actor: Actor, coop: Cooperative, qualification: Qualification, *, now: dt.datetime) -> Qualification:
+def verify_qualification(session: Session, actor: Actor, coop: Cooperative, qualification: Qualification,
+                         *, now: dt.datetime) -> Qualification:
     """By a secretary, the operator, or a member verified in the same field at the same level
     or higher (see ``may_verify``). Never one's own."""
     if qualification.coop_id != coop.id:

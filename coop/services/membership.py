@@ -27,7 +27,8 @@ VERBS: dict[str, tuple[str | None, str, str]] = {
 }
 
 
-def apply_verb(session: Session, actor: Actor, coop: Cooperative, member: Member, verb: str, *, now: dt.datetime) -> Member:
+def apply_verb(session: Session, actor: Actor, coop: Cooperative, member: Member, verb: str,
+               *, now: dt.datetime) -> Member:
     required, target, done = VERBS[verb]
     if required is not None and member.status != required:
         raise Conflict(f"only {required} members can be {done}; {member.name} is {member.status}",

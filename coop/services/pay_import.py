@@ -98,7 +98,8 @@ def parse_pay(row: dict[str, str], line: int, errors: list[RowError], today: dt.
         return None
 
 
-def import_founding_pay(session: Session, actor: Actor, coop: Cooperative, text: str, *, now: dt.datetime) -> list[PayRecord]:
+def import_founding_pay(session: Session, actor: Actor, coop: Cooperative, text: str,
+                        *, now: dt.datetime) -> list[PayRecord]:
     """All or nothing: every row is checked, then the whole table against the pay policy;
     on any error nothing is written. Returns the records appended, in file order.
 

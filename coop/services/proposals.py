@@ -128,7 +128,8 @@ def _new(session: Session, actor: Actor, coop: Cooperative, kind: str, title: st
     return p
 
 
-def draft_general(session: Session, actor: Actor, coop: Cooperative, title: str, body: str, *, now: dt.datetime) -> Proposal:
+def draft_general(session: Session, actor: Actor, coop: Cooperative, title: str, body: str,
+                  *, now: dt.datetime) -> Proposal:
     return _new(session, actor, coop, ProposalKind.GENERAL.value, title, body, {}, now=now)
 
 

@@ -73,7 +73,8 @@ def consistency(session: Session, actor: Actor | None, coop: Cooperative, first:
     return proofs.consistency(session, coop, first, second)
 
 
-def sign_checkpoint(session: Session, actor: Actor, keys: KeyStore, coop: Cooperative, *, now: dt.datetime) -> Checkpoint:
+def sign_checkpoint(session: Session, actor: Actor, keys: KeyStore, coop: Cooperative,
+                    *, now: dt.datetime) -> Checkpoint:
     """The secretary may ask for a checkpoint now (the scheduler signs them too)."""
     actor.require_secretary(coop.id)
     return checkpoints.sign(session, keys, coop, now=now)

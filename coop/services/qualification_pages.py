@@ -81,7 +81,8 @@ def pending(session: Session, coop: Cooperative, reader: Member | None) -> Pendi
     return PendingPage(lines, levels, bool(reader and reader.is_secretary and reader.is_active))
 
 
-def verify_by_id(session: Session, actor: Actor, coop: Cooperative, qualification_id: int | None, *, now: dt.datetime) -> Qualification:
+def verify_by_id(session: Session, actor: Actor, coop: Cooperative, qualification_id: int | None,
+                 *, now: dt.datetime) -> Qualification:
     """Verify the co-op's qualification ``qualification_id``.
 
     :raise NotFound: no such qualification in this co-op (another co-op's reads as absent).

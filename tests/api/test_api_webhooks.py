@@ -141,8 +141,10 @@ def test_the_outbox_row_is_written_in_the_changes_transaction_and_rolled_back_wi
 
 def test_events_go_only_to_subscriptions_that_asked_for_them(db, keys, hook):
     coop, admin = hook
-    a, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/a", ["checkpoint.signed"], now=NOW)
-    b, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/b", ["ledger.appended"], now=NOW)
+    a, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/a", ["checkpoint.signed"],
+                                        now=NOW)
+    b, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/b", ["ledger.appended"],
+                                        now=NOW)
     other = make_coop(db, keys)
     make_member(db, other, hourly_rate="20.00")  # another co-op's append reaches neither
     make_member(db, coop, hourly_rate="21.00")
@@ -177,7 +179,8 @@ def test_an_admin_registers_a_webhook_and_reads_its_delivery_log_over_the_api(db
 
 def test_a_pending_delivery_of_a_deleted_webhook_is_given_up(db, keys, hook):
     coop, admin = hook
-    sub, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/a", ["ledger.appended"], now=NOW)
+    sub, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/a", ["ledger.appended"],
+                                          now=NOW)
     make_member(db, coop, hourly_rate="21.00")
     webhooks.delete_subscription(db, as_member(admin), coop, sub.id, now=NOW)
     assert webhooks.deliver_due(sessions(db), now=NOW) == []

@@ -122,7 +122,8 @@ class LiveServer:
             row = s.get(Cooperative, coop.id)
             member = s.get(Member, coop[who].id)
             assert row is not None and member is not None
-            q = members.add_qualification(s, OPERATOR, row, member, field, level, issuer, dt.date(2015, 6, 30), now=utcnow())
+            q = members.add_qualification(s, OPERATOR, row, member, field, level, issuer, dt.date(2015, 6, 30),
+                                          now=utcnow())
             members.verify_qualification(s, OPERATOR, row, q, now=utcnow())
 
     def cli_env(self) -> dict[str, str]:

@@ -133,7 +133,8 @@ def test_two_drafts_of_an_election_for_one_office_racing_leave_one(committed_url
 
     def draft(member_id: int):
         def job(s):
-            elections.draft_election(s, as_member(s.get(Member, member_id)), s.get(Cooperative, coop_id), "treasurer", now=NOW)
+            elections.draft_election(s, as_member(s.get(Member, member_id)), s.get(Cooperative, coop_id), "treasurer",
+                                     now=NOW)
         return job
 
     results = _race(committed_url, [draft(m) for m in member_ids])

@@ -122,7 +122,8 @@ def test_a_combined_import_that_fails_after_adding_members_leaves_none(db, coop,
 def test_an_amount_too_large_to_hold_in_cents_is_a_row_error(db, coop, staff):
     before = snapshot(db)
     with pytest.raises(ImportRejected) as exc:
-        import_founding_pay(db, OPERATOR, coop, csv_for(staff, "{0},1e30,37.50,,", "{1},20.00,37.50,x:1e40:skills,"), now=NOW)
+        import_founding_pay(db, OPERATOR, coop, csv_for(staff, "{0},1e30,37.50,,", "{1},20.00,37.50,x:1e40:skills,"),
+                            now=NOW)
     assert [str(e) for e in exc.value.errors] == [
         "line 2, hourly_rate: '1e30' is too large an amount",
         "line 3, supplements: '1e40' is too large an amount"]

@@ -124,7 +124,8 @@ def test_the_outbox_sends_through_smtp_and_keeps_failures_for_the_next_run(db, w
             sent_to.append(message["To"])
 
     settings = dataclasses.replace(settings, smtp_host="smtp.example.org")
-    sent, failed = outbox.send_pending(db, settings, base_url="https://coop.example", connect=lambda s: FakeSMTP(), now=NOW)
+    sent, failed = outbox.send_pending(db, settings, base_url="https://coop.example", connect=lambda s: FakeSMTP(),
+                                       now=NOW)
     assert (sent, failed) == (2, 1) and sorted(sent_to) == sorted([w.ada.email, w.cleo.email])
     left = outbox.pending(db, coop_id=w.coop.id)
     assert [m.to_address for m in left] == [w.dan.email] and left[0].attempts == 1 and "550" in left[0].last_error

@@ -114,7 +114,8 @@ def test_a_member_votes_changes_the_vote_and_the_page_shows_the_current_choice(d
 
 
 def test_a_bad_or_missing_choice_and_a_vote_from_outside_the_electorate_change_nothing(db, w, portal):
-    p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben", "", w.ben, pay_change("21.00"), now=NOW)
+    p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben", "", w.ben, pay_change("21.00"),
+                                       now=NOW)
     voting_now(db, w, p)
     page = w.url(f"proposals/{p.id}")
     portal.login(w.coop, w.ben)
@@ -130,7 +131,8 @@ def test_a_bad_or_missing_choice_and_a_vote_from_outside_the_electorate_change_n
 
 
 def test_the_subject_of_a_pay_vote_is_told_why_they_cannot_vote(db, w, portal):
-    p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben", "", w.ben, pay_change("21.00"), now=NOW)
+    p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Raise for Ben", "", w.ben, pay_change("21.00"),
+                                       now=NOW)
     voting_now(db, w, p)
     portal.login(w.coop, w.ben)
     body = text_of(portal.get(w.url(f"proposals/{p.id}")))

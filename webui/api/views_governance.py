@@ -232,7 +232,8 @@ def cast_ballot(slug: str, proposal_id: int) -> Response:
     data = load_body(_BALLOT_IN)
     coop = load_coop(slug)
     actor, session = require_actor(), get_session()
-    cast = proposals.record_ballot(session, actor, coop, proposal_id, data["choice"], approvals=data["approvals"], now=request_now())
+    cast = proposals.record_ballot(session, actor, coop, proposal_id, data["choice"], approvals=data["approvals"],
+                                   now=request_now())
     return json_response(_BALLOT_OUT.dump(cast))
 
 

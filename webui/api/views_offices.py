@@ -349,9 +349,11 @@ def cast_approval_ballot(slug: str, election_id: int) -> Response:
     if data.get("abstain"):
         proposals.cast_ballot(session, actor, coop, election_id, "abstain", now=request_now())
     else:
-        proposals.cast_ballot(session, actor, coop, election_id, "approve", approvals=data["approvals"], now=request_now())
+        proposals.cast_ballot(session, actor, coop, election_id, "approve", approvals=data["approvals"],
+                              now=request_now())
     assert actor.member is not None
-    return _ballot_out(office_pages.election_page(session, coop, election_id, actor.member, now=request_now()), actor.member.id)
+    return _ballot_out(office_pages.election_page(session, coop, election_id, actor.member,
+                                                  now=request_now()), actor.member.id)
 
 
 @operation(E + "/ballot", "GET", "Your approval ballot and its history", tag="elections", access="member",

@@ -131,7 +131,8 @@ def settings() -> Any:
         return render(template, form={"name": coop().name, "public_pages": coop().public_pages}, errors={})
     form = {"name": text("name"), "public_pages": "public_pages" in request.form}
     try:
-        coops.update_settings(db(), actor(), coop(), name=form["name"], public_pages=form["public_pages"], now=request_now())
+        coops.update_settings(db(), actor(), coop(), name=form["name"], public_pages=form["public_pages"],
+                              now=request_now())
     except CoopError as exc:
         return refused(template, exc, form=form)
     flash("Settings saved.")

@@ -31,7 +31,8 @@ def new_general() -> Any:
     if request.method == "GET":
         return render("portal/new_general.html", form={}, errors={})
     try:
-        p = proposals.draft_general(db(), actor(), coop(), text("title"), request.form.get("body", ""), now=request_now())
+        p = proposals.draft_general(db(), actor(), coop(), text("title"), request.form.get("body", ""),
+                                    now=request_now())
     except CoopError as exc:
         return refused("portal/new_general.html", exc, form=form)
     return _created(p)

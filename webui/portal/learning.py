@@ -23,7 +23,8 @@ def _mine(status: int = 200, errors: dict[str, str] | None = None, form: dict[st
           import_errors: list[Any] | None = None) -> Any:
     member = me()
     assert member is not None
-    return render("portal/learning.html", status, page=office_pages.learning_page(db(), coop(), member, now=request_now()),
+    return render("portal/learning.html", status, page=office_pages.learning_page(db(), coop(), member,
+                                                                                  now=request_now()),
                   kinds=[(k, k) for k in education.KINDS],
                   statuses=[(s, s.replace("_", " ")) for s in education.STATUSES], errors=errors or {},
                   form=form or {"kind": "course", "status": "completed"}, import_errors=import_errors or [])

@@ -157,6 +157,6 @@ def list_tokens(session: Session, actor: Actor, coop: Cooperative, member: Membe
 def status(row: ApiToken, now: dt.datetime) -> str:
     if row.revoked_at is not None:
         return "revoked"
-    if row.expires_at is not None and row.expires_at <= (now):
+    if row.expires_at is not None and row.expires_at <= now:
         return "expired"
     return "active"

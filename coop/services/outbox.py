@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from coop.config import Settings
@@ -50,11 +52,17 @@ def request_password_reset(session: Session, coop: Cooperative, email: str,
     if member is None or member.status == MemberStatus.DEPARTED.value:
         return
     token = accounts.create_reset(session, Actor.operator(), coop, member, now=now)
-    queue(session, coop, member.email, PASSWORD_RESET, f"[{coop.name}] Reset your password",
-          f"Someone (we hope you) asked to reset your password for {coop.name}.\n"
-          "Open the link below within 24 hours to choose a new one. If it was not you, "
-          "ignore this message: your password stays as it is.",
-          link_for(token), member.id, now=now)
+    queue_password_reset(session, coop, member, link_for(token), now=now)
+
+
+def queue_password_reset(session: Session, coop: Cooperative, member: Member, link: str,
+                         asked_by: str = "Someone (we hope you)", *, now: dt.datetime) -> OutboxMessage:
+    """The reset mail: the only place a reset link for a member with a password may go."""
+    return queue(session, coop, member.email, PASSWORD_RESET, f"[{coop.name}] Reset your password",
+                 f"{asked_by} asked to reset your password for {coop.name}.\n"
+                 "Open the link below within 24 hours to choose a new one. If you did not "
+                 "expect this, ignore this message: your password stays as it is.",
+                 link, member.id, now=now)
 
 
 def pending(session: Session, coop_id: int | None = None, include_sent: bool = False,
@@ -79,32 +87,94 @@ def compose(message: OutboxMessage, settings: Settings, base_url: str = "") -> E
     return mail
 
 
+@dataclass
+class SendReport:
+    """What one run of the sender did."""
+
+    #: accepted by the SMTP server
+    sent: int = 0
+    #: refused or not reached this time; tried again on the next run, up to MAX_ATTEMPTS
+    failed: int = 0
+    #: can never be sent as written (a line break in its subject…): given up at once
+    unsendable: int = 0
+    #: the server went away: the rest wait for the next run
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not (self.failed or self.unsendable or self.interrupted)
+
+
+#: The next message to send, locked so that two overlapping runs (cron) never both send it;
+#: the other run skips it. SQLite ignores the lock: its writers are serialised anyway.
+_NEXT = (select(OutboxMessage)
+         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
+                OutboxMessage.id > bindparam("after"))
+         .order_by(OutboxMessage.id).limit(1)
+         .with_for_update(skip_locked=True))
+
+
 def send_pending(session: Session, settings: Settings, base_url: str = "",
                  *, now: dt.datetime,
-                 connect: Callable[[Settings], smtplib.SMTP] | None = None) -> tuple[int, int]:
-    """Send what is waiting; returns (sent, failed). A failure is recorded on the message
-    and retried on the next run, up to MAX_ATTEMPTS."""
+                 connect: Callable[[Settings], smtplib.SMTP] | None = None,
+                 settle: Callable[[], None] | None = None) -> SendReport:
+    """Send what is waiting, one message at a time, oldest first.
+
+    After each message its outcome is flushed and ``settle`` is called: the command line
+    passes its commit, so a mail the server accepted is recorded as sent before the next is
+    tried, and a later failure (or a crash) can never make the next run send it again.
+    A message that cannot be composed (a header with a line break, from data written before
+    such values were refused) is marked given up with the reason and the run goes on; a
+    refused one is retried on later runs, up to MAX_ATTEMPTS; if the server goes away, the
+    run stops and the rest wait.
+    """
     if not settings.smtp_host:
         raise ValueError("no SMTP server configured (set COOP_SMTP_HOST); "
                          "messages stay in the outbox: see `coop notifications list`")
-    messages = [m for m in pending(session) if m.attempts < MAX_ATTEMPTS]
-    if not messages:
-        return 0, 0
-    sent = failed = 0
-    with (connect or _connect)(settings) as smtp:
-        for message in messages:
+    report = SendReport()
+    after = 0
+    with ExitStack() as stack:
+        smtp: smtplib.SMTP | None = None
+        while (message := session.scalars(_NEXT, {"after": after}).first()) is not None:
+            after = message.id
+            if smtp is None:  # connect only when there is something to send
+                smtp = stack.enter_context((connect or _connect)(settings))
             message.attempts += 1
             try:
                 smtp.send_message(compose(message, settings, base_url))
-            except (smtplib.SMTPException, OSError) as exc:
+            except smtplib.SMTPServerDisconnected as exc:
                 message.last_error = str(exc)[:1000]
-                failed += 1
+                report.failed += 1
+                report.interrupted = True
+            except smtplib.SMTPException as exc:  # this message refused (a subclass of OSError)
+                message.last_error = str(exc)[:1000]
+                report.failed += 1
+            except OSError as exc:  # the connection: a timeout, a reset
+                message.last_error = str(exc)[:1000]
+                report.failed += 1
+                report.interrupted = True
+            except (ValueError, TypeError) as exc:
+                # The message itself cannot be written out (a header with a line break):
+                # trying again would fail the same way, and would stop every run here.
+                message.attempts = MAX_ATTEMPTS
+                message.last_error = f"cannot be sent: {exc}"[:1000]
+                report.unsendable += 1
             else:
                 message.sent_at = now
                 message.last_error = None
-                sent += 1
-    session.flush()
-    return sent, failed
+                report.sent += 1
+            session.flush()
+            if settle is not None:
+                settle()
+            if report.interrupted:
+                break
+    return report
+
+
+def waiting(session: Session) -> int:
+    """Messages the sender would try: not sent, not given up."""
+    return session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)) or 0
 
 
 def _connect(settings: Settings) -> smtplib.SMTP:

@@ -124,9 +124,9 @@ def test_the_outbox_sends_through_smtp_and_keeps_failures_for_the_next_run(db, w
             sent_to.append(message["To"])
 
     settings = dataclasses.replace(settings, smtp_host="smtp.example.org")
-    sent, failed = outbox.send_pending(db, settings, base_url="https://coop.example", connect=lambda s: FakeSMTP(),
-                                       now=NOW)
-    assert (sent, failed) == (2, 1) and sorted(sent_to) == sorted([w.ada.email, w.cleo.email])
+    report = outbox.send_pending(db, settings, base_url="https://coop.example", connect=lambda s: FakeSMTP(),
+                                 now=NOW)
+    assert (report.sent, report.failed) == (2, 1) and sorted(sent_to) == sorted([w.ada.email, w.cleo.email])
     left = outbox.pending(db, coop_id=w.coop.id)
     assert [m.to_address for m in left] == [w.dan.email] and left[0].attempts == 1 and "550" in left[0].last_error
 
@@ -174,10 +174,104 @@ def test_coop_notifications_due_list_and_send(cli_db, keys):
     assert "0 closing-soon notification(s)" in again.output
     body = run("notifications", "list", "--coop", "clicoop", "--body")
     assert "Closes soon: Paint the door" in body.output and "/c/clicoop/proposals/" in body.output
+
+
+def test_notifications_send_without_smtp_leaves_mail_in_the_outbox_says_so_and_succeeds(cli_db, keys):
+    """Run from cron before SMTP is set up, it must not fail the job (nor lose any mail)."""
+    with Session(cli_db) as s:
+        coop = make_coop(s, keys, slug="clicoop", name="CLI Co-op")
+        ada = make_member(s, coop, "Ada Arendt", role="secretary")
+        make_member(s, coop, "Ben Brecht")
+        open_for_voting(s, coop, proposals.draft_general(s, as_member(ada), coop, "Paint the door", "", now=NOW), ada)
+        s.commit()
     send = run("notifications", "send")
-    assert send.exit_code != 0
-    assert "no SMTP server configured (set COOP_SMTP_HOST)" in send.output
-    assert "Traceback" not in send.output
+    assert send.exit_code == 0, send.output
+    assert send.output.strip().splitlines() == [
+        "no SMTP server configured (set COOP_SMTP_HOST): 2 message(s) stay in the outbox; "
+        "see `coop notifications list`"]
+    assert run("notifications", "list", "--coop", "clicoop").output.count("pending to ") == 2
+
+
+class RecordingSMTP:
+    """An SMTP server that accepts everything except what ``refuse`` says, and remembers."""
+
+    def __init__(self, log, refuse=lambda message: None):
+        self.log, self.refuse = log, refuse
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send_message(self, message):
+        problem = self.refuse(message)
+        if problem is not None:
+            raise problem
+        self.log.append(message["To"])
+
+
+def _outbox_with(s, coop, *subjects):
+    for i, subject in enumerate(subjects):
+        outbox.queue(s, coop, f"m{i}@example.org", "vote_opened", subject, "body", now=NOW)
+
+
+def test_a_mail_that_cannot_be_sent_is_given_up_with_its_reason_and_the_outbox_goes_on(db, keys, settings):
+    """A line break in a subject (a proposal titled before such titles were refused) used to
+    raise out of the sender at that message on every run: nothing after it was ever sent."""
+    coop = make_coop(db, keys)
+    _outbox_with(db, coop, "[Co-op] Vote open: Harmless\r\nBcc: attacker@evil.example", "[Co-op] Fine")
+    log = []
+    settings = dataclasses.replace(settings, smtp_host="smtp.example.org")
+    report = outbox.send_pending(db, settings, connect=lambda s: RecordingSMTP(log), now=NOW)
+    assert (report.sent, report.unsendable) == (1, 1) and log == ["m1@example.org"]
+    jammed = db.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "m0@example.org")).one()
+    assert jammed.sent_at is None and jammed.attempts == outbox.MAX_ATTEMPTS
+    assert jammed.last_error.startswith("cannot be sent:") and "linefeed" in jammed.last_error
+    # Given up: the next run does not try it again.
+    again = outbox.send_pending(db, settings, connect=lambda s: RecordingSMTP(log), now=NOW)
+    assert (again.sent, again.failed, again.unsendable) == (0, 0, 0) and log == ["m1@example.org"]
+
+
+def test_a_mail_the_server_accepted_is_never_sent_again_when_a_later_one_breaks_the_run(cli_db, keys, monkeypatch):
+    """The command commits each message as it is settled: a crash after the first was
+    accepted must not roll back its "sent" and mail it again on the next run."""
+    with Session(cli_db) as s:
+        coop = make_coop(s, keys, slug="clicoop", name="CLI Co-op")
+        _outbox_with(s, coop, "[CLI Co-op] first", "[CLI Co-op] second")
+        s.commit()
+    log = []
+
+    def crash_on_second(message):
+        return RuntimeError("the process dies") if message["To"] == "m1@example.org" else None
+
+    monkeypatch.setenv("COOP_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setattr(outbox, "_connect", lambda settings: RecordingSMTP(log, crash_on_second))
+    crashed = run("notifications", "send")
+    assert crashed.exit_code != 0 and log == ["m0@example.org"]
+    monkeypatch.setattr(outbox, "_connect", lambda settings: RecordingSMTP(log))
+    done = run("notifications", "send")
+    assert done.exit_code == 0, done.output
+    assert log == ["m0@example.org", "m1@example.org"]  # the first was not sent twice
+    assert "sent 1 message(s); 0 failed" in done.output
+
+
+def test_coop_notifications_send_records_an_unsendable_mail_and_exits_1_once(cli_db, keys, monkeypatch):
+    with Session(cli_db) as s:
+        coop = make_coop(s, keys, slug="clicoop", name="CLI Co-op")
+        _outbox_with(s, coop, "Harmless\r\nBcc: attacker@evil.example", "[CLI Co-op] fine")
+        s.commit()
+    log = []
+    monkeypatch.setenv("COOP_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setattr(outbox, "_connect", lambda settings: RecordingSMTP(log))
+    first = run("notifications", "send")
+    assert first.exit_code == 1 and log == ["m1@example.org"]
+    assert "sent 1 message(s); 0 failed (retried on the next run); 1 cannot be sent" in first.output
+    listed = run("notifications", "list", "--all").output
+    assert "given up (attempt 5 failed: cannot be sent:" in listed
+    assert "Harmless\\r\\nBcc: attacker@evil.example" in listed and "\nBcc:" not in listed  # shown, not obeyed
+    second = run("notifications", "send")
+    assert second.exit_code == 0 and "sent 0 message(s)" in second.output and log == ["m1@example.org"]
 
 
 def test_coop_notifications_list_of_an_unknown_coop_fails_with_one_line(cli_db):

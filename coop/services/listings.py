@@ -283,10 +283,37 @@ def checkpoint(session: Session, actor: Actor | None, coop: Cooperative, checkpo
 
 # -- the audit trail and webhooks --------------------------------------------------------------
 
+#: What an audit event may never show, whoever reads it: how someone voted. Events written
+#: before ballots stopped being recorded there still hold it; the trail is append-only, so it
+#: is left in the rows and filtered out on every read.
+BALLOT_SECRETS = frozenset({"choice", "approvals"})
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    """One audit event as it may be read."""
+
+    id: int
+    actor_id: int | None
+    action: str
+    object_type: str
+    object_id: int | None
+    at: dt.datetime
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> "AuditLine":
+        details = dict(event.details or {})
+        if event.action.startswith("ballot."):
+            details = {k: v for k, v in details.items() if k not in BALLOT_SECRETS}
+        return cls(event.id, event.actor_id, event.action, event.object_type, event.object_id,
+                   event.at, details)
+
+
 def audit_page(session: Session, actor: Actor | None, coop: Cooperative, *, action: str | None = None,
                object_type: str | None = None, cursor: str | None = None,
-               limit: int | None = None) -> Page[AuditEvent]:
-    """Newest first; the secretary's (and admins') view."""
+               limit: int | None = None) -> Page[AuditLine]:
+    """Newest first; the secretary's (and admins') view, without ballot contents."""
     if actor is None:
         raise Unauthenticated("the audit trail is for the secretary: send a token")
     actor.require_secretary(coop.id)
@@ -295,7 +322,8 @@ def audit_page(session: Session, actor: Actor | None, coop: Cooperative, *, acti
         q = q.where(AuditEvent.action == action)
     if object_type:
         q = q.where(AuditEvent.object_type == object_type)
-    return keyset(session, q, AuditEvent.id, cursor=cursor, limit=limit, descending=True)
+    page = keyset(session, q, AuditEvent.id, cursor=cursor, limit=limit, descending=True)
+    return Page([AuditLine.of(e) for e in page.items], page.next_cursor)
 
 
 def deliveries_page(session: Session, actor: Actor, coop: Cooperative, sub_id: int, *,

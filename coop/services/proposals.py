@@ -361,9 +361,11 @@ def record_ballot(session: Session, actor: Actor, coop: Cooperative, proposal_id
               "approvals": approvals, "cast_at": now}
     live = conn.execute(_UPSERT[conn.dialect.name], {**values, "changes": 0}).one()
     conn.execute(_ADD_HISTORY, values)
+    # That a ballot was cast, never what it said: the secretary reads the audit trail while
+    # the vote is open, and ballots are secret unless the rules say otherwise.
     conn.execute(_ADD_AUDIT, {"coop_id": coop.id, "actor_id": member.id, "action": "ballot.cast",
                               "object_type": "proposal", "object_id": proposal_id, "at": now,
-                              "details": {"choice": choice}})
+                              "details": {}})
     # Only a first ballot adds to the count; a changed one leaves it as the first one did,
     # and that ballot's own check found the electorate incomplete (or the vote is closed).
     if live.changes == 0 and electorate_size is not None \

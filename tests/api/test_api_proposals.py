@@ -218,3 +218,27 @@ def test_the_outcome_of_an_open_proposal_is_a_409(db, keys, api):
     p = proposals.draft_general(db, as_member(alice), coop, "Lathe", "", now=NOW)
     open_for_voting(db, coop, p, alice)
     assert api.get(f"/api/v1/coops/{coop.slug}/proposals/{p.id}/outcome", token=ta).status_code == 409
+
+
+def test_the_audit_trail_says_a_ballot_was_cast_never_how_even_from_rows_written_before(db, keys, api):
+    """The secretary reads the audit trail while the vote is open; ballots are secret."""
+    from coop.models import AuditEvent
+
+    coop, (alice, bob, carol), (ta, tb, _) = _setup(db, keys)
+    secretary = make_member(db, coop, role="secretary")
+    p = open_for_voting(db, coop, proposals.draft_general(db, as_member(alice), coop, "Lathe", "", now=NOW), alice)
+    base = f"/api/v1/coops/{coop.slug}"
+    assert api.put(f"{base}/proposals/{p.id}/ballot", token=tb, json={"choice": "no"}).status_code == 200
+    stored = db.scalars(select(AuditEvent).where(AuditEvent.action == "ballot.cast")).one()
+    assert stored.actor_id == bob.id and stored.object_id == p.id and stored.details == {}
+    # A row an older release wrote, with the choice in it: the trail is append-only, so it
+    # stays in the table, and is never served.
+    db.add(AuditEvent(coop_id=coop.id, actor_id=carol.id, action="ballot.cast", object_type="proposal",
+                      object_id=p.id, at=NOW, details={"choice": "yes", "approvals": [alice.id]}))
+    db.flush()
+    r = api.get(f"{base}/audit-events?action=ballot.cast", token=make_token(db, coop, secretary))
+    assert [(e["actor_id"], e["details"]) for e in r.get_json()["items"]] == [(carol.id, {}), (bob.id, {})]
+    assert '"yes"' not in r.get_data(as_text=True) and '"no"' not in r.get_data(as_text=True)
+    assert db.get(Proposal, p.id).status == "voting"
+    assert api.get(f"{base}/audit-events", token=ta).status_code == 403  # and members never read it
+

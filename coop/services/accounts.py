@@ -1,5 +1,11 @@
 """Member accounts: passwords, logging in, one-time invitation and reset tokens.
 
+Nobody acts as another member. A secretary is shown an invitation link only for a member who
+has never set a password (they pass it on to the newcomer); a reset link for a member who has
+one goes only to that member's mailbox, through the outbox. A password is set by its member,
+or by the operator at the command line, who runs the installation and holds its database
+anyway. Admins' accounts are an admin's business, not a secretary's.
+
 Passwords are hashed with argon2id (argon2-cffi's ``PasswordHasher``, the hash OWASP
 recommends); nothing here is hand-rolled. Tokens are ``secrets.token_urlsafe(32)`` (256 bits);
 only their SHA-256 digest is stored, and a conditional UPDATE makes each usable once even
@@ -11,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -18,8 +25,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from coop.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from coop.models import AccountToken, Cooperative, Member, MemberStatus
+from coop.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from coop.models import AccountToken, Cooperative, Member, MemberStatus, OutboxMessage
 from coop.services import audit
 from coop.services.actor import Actor
 
@@ -59,13 +66,16 @@ def hash_password(password: str) -> str:
 
 
 def set_password(session: Session, actor: Actor, member: Member, password: str, *, now: dt.datetime) -> Member:
-    """The member themself, the co-op's secretary or admin, or the operator."""
-    if actor.member_id != member.id:
-        actor.require_secretary(member.coop_id)
+    """The member themself, or the operator. A secretary or admin who could set someone's
+    password could log in and vote as them."""
+    if not actor.is_operator and actor.member_id != member.id:
+        raise PermissionDenied("only the member themself sets their password; "
+                               "send them a reset link to their email instead")
     if member.status == MemberStatus.DEPARTED.value:
         raise Conflict(f"{member.name} has departed; a departed member has no account",
                        field="member")
     member.password_hash = hash_password(password)
+    _spend_unused_tokens(session, member, now)
     audit.record(session, actor, member.coop_id, "account.password_set", "member", member.id, now=now)
     session.flush()
     return member
@@ -106,9 +116,20 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def _spend_unused_tokens(session: Session, member: Member, now: dt.datetime,
+                        purpose: str | None = None) -> None:
+    """Unused links (of one purpose, or all) stop working: once a password is set, no link
+    issued before it may set another."""
+    q = (update(AccountToken)
+         .where(AccountToken.member_id == member.id, AccountToken.used_at.is_(None)))
+    if purpose is not None:
+        q = q.where(AccountToken.purpose == purpose)
+    session.execute(q.values(used_at=now))
+
+
 def _issue(session: Session, actor: Actor, coop: Cooperative, member: Member, purpose: str,
-           now: dt.datetime | None) -> str:
-    actor.require_secretary(coop.id)
+           now: dt.datetime) -> str:
+    """Callers have checked who may issue it; here only whether the member can have one."""
     if member.coop_id != coop.id:
         raise NotFound(f"no member {member.id} in this co-op", field="member")
     if member.status == MemberStatus.DEPARTED.value:
@@ -116,12 +137,7 @@ def _issue(session: Session, actor: Actor, coop: Cooperative, member: Member, pu
                        field="member")
     # A new link makes older unused ones of the same purpose worthless: only the latest
     # message in someone's mailbox works.
-    session.execute(
-        update(AccountToken)
-        .where(AccountToken.member_id == member.id, AccountToken.purpose == purpose,
-               AccountToken.used_at.is_(None))
-        .values(used_at=now)
-    )
+    _spend_unused_tokens(session, member, now, purpose)
     token = secrets.token_urlsafe(32)
     row = AccountToken(coop_id=coop.id, member_id=member.id, purpose=purpose,
                        token_hash=token_digest(token), created_at=now,
@@ -135,15 +151,42 @@ def _issue(session: Session, actor: Actor, coop: Cooperative, member: Member, pu
 
 def create_invitation(session: Session, actor: Actor, coop: Cooperative, member: Member,
                       now: dt.datetime) -> str:
-    """A token with which the member sets their first password; valid for 7 days.
-    Admission is separate: an applicant who accepts can log in once admitted."""
+    """A token with which the member sets their first password; valid for 7 days. It is
+    handed to whoever issues it (the secretary passes it on), so only for a member who has
+    no password yet: for anyone else it would be a way into their account. An admin's
+    invitation is an admin's to issue. Admission is separate: an applicant who accepts can
+    log in once admitted."""
+    actor.require_secretary(coop.id)
+    if member.coop_id == coop.id:  # another co-op's member is not found, in _issue
+        actor.require_authority_over(member, "invite")
+    if member.password_hash is not None:
+        raise Conflict(f"{member.name} already has a password; an invitation is for a first "
+                       "password. Send them a reset link to their email instead", field="member")
     return _issue(session, actor, coop, member, INVITE, now)
 
 
 def create_reset(session: Session, actor: Actor, coop: Cooperative, member: Member,
                  now: dt.datetime) -> str:
-    """A token with which the member sets a new password; valid for 24 hours."""
+    """A reset token handed to the caller: the operator's (`coop accounts reset`) and the
+    system's, which mails it (``outbox.request_password_reset``). No member holds another
+    member's reset token: a secretary uses ``mail_reset``. Valid for 24 hours."""
+    if not actor.is_operator:
+        raise PermissionDenied("a reset link goes only to the member's own email; "
+                               "use \"send a reset link\"")
     return _issue(session, actor, coop, member, RESET, now)
+
+
+def mail_reset(session: Session, actor: Actor, coop: Cooperative, member: Member,
+               link_for: Callable[[str], str], *, now: dt.datetime) -> OutboxMessage:
+    """The secretary (or an admin, or the operator) sends a member a reset link, to the
+    member's own mailbox: the link is queued in the outbox and shown to nobody. ``link_for``
+    turns the token into the link (a portal path; the sender puts the site's address first)."""
+    from coop.services import outbox  # outbox issues resets itself ("forgot password")
+
+    actor.require_secretary(coop.id)
+    token = _issue(session, actor, coop, member, RESET, now)
+    asked_by = "The operator of this site" if actor.member is None else f"{actor.member.name}, for the co-op,"
+    return outbox.queue_password_reset(session, coop, member, link_for(token), asked_by=asked_by, now=now)
 
 
 INVALID_TOKEN = "this link is not valid; ask the secretary for a new one"
@@ -169,6 +212,10 @@ def redeem(session: Session, coop: Cooperative, token: str, new_password: str,
     assert member is not None
     if member.status == MemberStatus.DEPARTED.value:
         raise InvalidInput(f"{member.name} has departed; this link no longer works", field="token")
+    if row.purpose == INVITE and member.password_hash is not None:
+        # Whoever was shown this invitation must not overwrite the password its member chose.
+        raise InvalidInput(f"{member.name} has already set a password; this invitation no longer "
+                           "works (use \"forgot password\")", field="token")
     password_hash = _hasher.hash(new_password)  # the slow part, before the row lock is taken
     # The database decides who wins: of two concurrent redemptions, the second UPDATE waits
     # for the first to commit, then matches no row.
@@ -182,6 +229,7 @@ def redeem(session: Session, coop: Cooperative, token: str, new_password: str,
         raise InvalidInput("this link has already been used; ask the secretary for a new one",
                            field="token")
     member.password_hash = password_hash
+    _spend_unused_tokens(session, member, now)
     action = "account.invitation_accepted" if row.purpose == INVITE else "account.password_reset"
     audit.record(session, Actor.of(member), coop.id, action, "member", member.id, token_id=row.id, now=now)
     session.flush()

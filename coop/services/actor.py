@@ -64,3 +64,12 @@ class Actor:
             return
         if self.member.coop_id != coop_id or not self.member.is_admin or not self.member.is_active:
             raise PermissionDenied("only a co-op admin may do this")
+
+    def require_authority_over(self, member: Member, doing: str) -> None:
+        """The secretary's authority over ``member``'s membership or account: a secretary
+        (or admin) for members and secretaries, an admin for an admin, the operator for
+        anyone. Without it a secretary could suspend the admins who appointed them, or
+        take over an admin's account and with it the admin role."""
+        self.require_secretary(member.coop_id)
+        if member.is_admin and self.member is not None and not self.member.is_admin:
+            raise PermissionDenied(f"only an admin may {doing} an admin")

@@ -59,12 +59,13 @@ def _pay_csv(rows: list[dict[str, str]]) -> tuple[str, dict[int, int]]:
     return out.getvalue(), lines
 
 
-def _row_errors(session: Session, coop: Cooperative, rows: list[dict[str, str]], today: dt.date) -> list[RowError]:
+def _row_errors(session: Session, actor: Actor, coop: Cooperative, rows: list[dict[str, str]],
+                today: dt.date) -> list[RowError]:
     """Every problem of every row, member and pay columns alike, by line and then in the
     file's column order: one preview shows all there is to fix. The pay columns are checked
     by the pay import's own parser, which needs no member, so they are checked even on rows
     whose member columns are wrong."""
-    errors = members.import_row_errors(session, coop, rows)
+    errors = members.import_row_errors(session, coop, rows, actor)
     for line, row in enumerate(rows, start=2):
         if not _has_pay(row):
             continue
@@ -79,7 +80,7 @@ def _row_errors(session: Session, coop: Cooperative, rows: list[dict[str, str]],
 
 def _run(session: Session, actor: Actor, coop: Cooperative, text: str,
          rows: list[dict[str, str]], now: dt.datetime) -> ImportResult:
-    errors = _row_errors(session, coop, rows, now.date())
+    errors = _row_errors(session, actor, coop, rows, now.date())
     if errors:
         raise ImportRejected(errors)
     added = members.import_members(session, actor, coop, text, now=now)

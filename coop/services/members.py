@@ -52,6 +52,17 @@ def _check_member_fields(name: str, email: str, role: str, status: str) -> None:
         raise errors[0]
 
 
+def may_grant(actor: Actor, role: str) -> bool:
+    """Whether ``actor`` may give a member ``role``: the admin role only an admin (or the
+    operator) gives, since an admin may do everything, the co-op's settings included."""
+    return role != Role.ADMIN.value or actor.is_operator or (actor.member is not None and actor.member.is_admin)
+
+
+def _require_may_grant(actor: Actor, role: str) -> None:
+    if not may_grant(actor, role):
+        raise PermissionDenied("only an admin may make someone an admin", field="role")
+
+
 def add_member(
     session: Session, actor: Actor, coop: Cooperative, name: str, email: str,
     role: str = Role.MEMBER.value, status: str = MemberStatus.APPLICANT.value,
@@ -59,6 +70,7 @@ def add_member(
 ) -> Member:
     actor.require_secretary(coop.id)
     _check_member_fields(name, email, role, status)
+    _require_may_grant(actor, role)
     member = Member(
         coop_id=coop.id, name=name.strip(), email=email.strip().lower(), role=role, status=status,
         joined_at=active_since or now,
@@ -107,9 +119,11 @@ def list_members(session: Session, coop_id: int, status: str | None = None) -> l
 
 def change_status(session: Session, actor: Actor, coop: Cooperative, member: Member, status: str,
                   *, now: dt.datetime) -> Member:
+    """Admit, suspend, reinstate or depart: the secretary's, but an admin's status only an admin's."""
     actor.require_secretary(coop.id)
     if member.coop_id != coop.id:
         raise NotFound("no such member in this co-op", field="member")
+    actor.require_authority_over(member, "change the membership of")
     if status not in TRANSITIONS.get(member.status, set()):
         raise Conflict(f"a member who is {member.status} cannot become {status}", field="status")
     previous = member.status
@@ -262,9 +276,11 @@ def parse_members_csv(text: str) -> list[dict[str, str]]:
     return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
 
 
-def import_row_errors(session: Session, coop: Cooperative, rows: list[dict[str, str]]) -> list[RowError]:
+def import_row_errors(session: Session, coop: Cooperative, rows: list[dict[str, str]],
+                      actor: Actor | None = None) -> list[RowError]:
     """Every problem in the member columns of every row (``rows`` as ``parse_members_csv``
-    returns them; line 2 is the first), in line then column order."""
+    returns them; line 2 is the first), in line then column order. With ``actor``, a role
+    they may not grant is one of the problems."""
     errors: list[RowError] = []
     seen: set[str] = set()
     existing = set(session.scalars(select(Member.email).where(Member.coop_id == coop.id)))
@@ -273,6 +289,8 @@ def import_row_errors(session: Session, coop: Cooperative, rows: list[dict[str, 
         role = row.get("role") or Role.MEMBER.value
         status = row.get("status") or MemberStatus.ACTIVE.value
         found = _member_field_errors(row.get("name", ""), row.get("email", ""), role, status)
+        if actor is not None and not any(e.field == "role" for e in found) and not may_grant(actor, role):
+            found.append(InvalidInput("only an admin may make someone an admin", field="role"))
         email = (row.get("email") or "").lower()
         if not any(e.field == "email" for e in found) and (email in seen or email in existing):
             found.append(InvalidInput(f"'{email}' appears twice or is already a member", field="email"))
@@ -286,7 +304,7 @@ def import_members(session: Session, actor: Actor, coop: Cooperative, text: str,
     """All or nothing: every row is checked first; on any error nothing is written."""
     actor.require_secretary(coop.id)
     rows = parse_members_csv(text)
-    errors = import_row_errors(session, coop, rows)
+    errors = import_row_errors(session, coop, rows, actor)
     if errors:
         raise ImportRejected(errors)
     added = []

@@ -118,15 +118,18 @@ def test_a_password_shorter_than_ten_characters_is_refused_and_nothing_changes(d
     assert "account.password_set" not in _actions(db, m.id)
 
 
-def test_members_set_their_own_password_and_the_secretary_anyones_but_nobody_else(
-        db: Session, keys: KeyStore) -> None:
+def test_members_set_only_their_own_password_and_the_operator_anyones(db: Session, keys: KeyStore) -> None:
+    """A secretary or admin who could set a member's password could log in and vote as them."""
     coop = make_coop(db, keys)
-    m, other, secretary = make_member(db, coop), make_member(db, coop), make_member(db, coop, role="secretary")
+    m, other = make_member(db, coop), make_member(db, coop)
+    secretary, admin = make_member(db, coop, role="secretary"), make_member(db, coop, role="admin")
     accounts.set_password(db, as_member(m), m, PASSWORD, now=NOW)
-    accounts.set_password(db, as_member(secretary), m, PASSWORD + "2", now=NOW)
-    with pytest.raises(PermissionDenied):
-        accounts.set_password(db, as_member(other), m, PASSWORD + "3", now=NOW)
-    assert accounts.authenticate(db, coop, m.email, PASSWORD + "2") is m
+    for someone_else in (other, secretary, admin):
+        with pytest.raises(PermissionDenied, match="only the member themself"):
+            accounts.set_password(db, as_member(someone_else), m, PASSWORD + "2", now=NOW)
+    assert accounts.authenticate(db, coop, m.email, PASSWORD) is m
+    accounts.set_password(db, OPERATOR, m, PASSWORD + "3", now=NOW)
+    assert accounts.authenticate(db, coop, m.email, PASSWORD + "3") is m
 
 
 # -- one-time tokens --------------------------------------------------------------------------
@@ -238,10 +241,91 @@ def test_only_the_secretary_or_operator_issues_tokens_and_never_for_departed_mem
     with pytest.raises(PermissionDenied):
         accounts.create_invitation(db, as_member(other), coop, m, now=NOW)
     secretary = make_member(db, coop, role="secretary")
-    assert accounts.create_reset(db, as_member(secretary), coop, m, now=NOW)
+    assert accounts.create_invitation(db, as_member(secretary), coop, m, now=NOW)
     members.change_status(db, OPERATOR, coop, m, "departed", now=NOW)
     with pytest.raises(Conflict, match="departed"):
         accounts.create_invitation(db, OPERATOR, coop, m, now=NOW)
+
+
+# -- nobody acts as another member ----------------------------------------------------------------
+
+def test_an_invitation_is_refused_for_a_member_who_already_has_a_password(db: Session, keys: KeyStore) -> None:
+    """Shown to the secretary, it would let them choose the member's password and log in as them."""
+    coop = make_coop(db, keys)
+    m, secretary = make_member(db, coop), make_member(db, coop, role="secretary")
+    accounts.set_password(db, OPERATOR, m, PASSWORD, now=NOW)
+    for actor in (as_member(secretary), OPERATOR):
+        with pytest.raises(Conflict, match="already has a password"):
+            accounts.create_invitation(db, actor, coop, m, now=NOW)
+    assert db.scalars(select(AccountToken).where(AccountToken.member_id == m.id)).all() == []
+
+
+def test_no_member_is_handed_another_members_reset_token_a_secretary_mails_it_to_them(
+        db: Session, keys: KeyStore) -> None:
+    from coop.models import OutboxMessage
+
+    coop = make_coop(db, keys)
+    m, secretary = make_member(db, coop), make_member(db, coop, role="secretary")
+    admin = make_member(db, coop, role="admin")
+    accounts.set_password(db, OPERATOR, m, PASSWORD, now=NOW)
+    for actor in (as_member(secretary), as_member(admin), as_member(m)):
+        with pytest.raises(PermissionDenied, match="own email"):
+            accounts.create_reset(db, actor, coop, m, now=NOW)
+    message = accounts.mail_reset(db, as_member(secretary), coop, m, lambda token: f"/c/{coop.slug}/reset/{token}",
+                                  now=NOW)
+    assert message.to_address == m.email and message.member_id == m.id
+    assert message.link.startswith(f"/c/{coop.slug}/reset/")
+    assert db.scalars(select(OutboxMessage).where(OutboxMessage.member_id == m.id)).all() == [message]
+    token = message.link.rsplit("/", 1)[1]
+    assert accounts.redeem(db, coop, token, PASSWORD + "new", now=NOW).id == m.id  # the member's own link works
+    with pytest.raises(PermissionDenied):
+        accounts.mail_reset(db, as_member(m), coop, secretary, lambda token: token, now=NOW)
+
+
+def test_an_invitation_issued_before_the_member_set_a_password_no_longer_works(db: Session, keys: KeyStore) -> None:
+    """The secretary saw the link; once the member has chosen a password, it must not let
+    anyone choose another."""
+    coop = make_coop(db, keys)
+    m, secretary = make_member(db, coop), make_member(db, coop, role="secretary")
+    token = accounts.create_invitation(db, as_member(secretary), coop, m, now=NOW)
+    accounts.set_password(db, as_member(m), m, PASSWORD, now=NOW)
+    with pytest.raises(InvalidInput, match="no longer works|already been used"):
+        accounts.redeem(db, coop, token, "the secretary's choice", now=NOW)
+    assert accounts.authenticate(db, coop, m.email, PASSWORD) is m
+
+
+def test_an_invitation_whose_member_set_a_password_meanwhile_is_refused_even_if_unspent(
+        db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    token = accounts.create_invitation(db, OPERATOR, coop, m, now=NOW)
+    m.password_hash = accounts.hash_password(PASSWORD)  # set behind the tokens' back (an old release)
+    db.flush()
+    with pytest.raises(InvalidInput, match="has already set a password"):
+        accounts.redeem(db, coop, token, "the secretary's choice", now=NOW)
+    assert accounts.authenticate(db, coop, m.email, PASSWORD) is m
+
+
+def test_a_secretary_cannot_make_invite_suspend_or_depart_an_admin_but_an_admin_can(
+        db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    secretary, admin = make_member(db, coop, role="secretary"), make_member(db, coop, role="admin")
+    with pytest.raises(PermissionDenied, match="only an admin may make someone an admin"):
+        members.add_member(db, as_member(secretary), coop, "Mallory", "mallory@example.org", role="admin", now=NOW)
+    invited = members.add_member(db, OPERATOR, coop, "New Admin", "new.admin@example.org", role="admin",
+                                 status="active", now=NOW)
+    with pytest.raises(PermissionDenied, match="only an admin may invite an admin"):
+        accounts.create_invitation(db, as_member(secretary), coop, invited, now=NOW)
+    for status in ("suspended", "departed"):
+        with pytest.raises(PermissionDenied, match="only an admin may change the membership of an admin"):
+            members.change_status(db, as_member(secretary), coop, admin, status, now=NOW)
+    assert admin.status == "active"
+    # An admin may do all of it; a secretary still manages members and secretaries.
+    assert accounts.create_invitation(db, as_member(admin), coop, invited, now=NOW)
+    members.add_member(db, as_member(admin), coop, "Second Admin", "second@example.org", role="admin", now=NOW)
+    members.change_status(db, as_member(admin), coop, invited, "suspended", now=NOW)
+    other_secretary = make_member(db, coop, role="secretary")
+    members.change_status(db, as_member(secretary), coop, other_secretary, "suspended", now=NOW)
 
 
 # -- concurrency, on PostgreSQL -----------------------------------------------------------------

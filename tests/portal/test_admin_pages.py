@@ -9,12 +9,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from coop.models import Member, PayRecord
+from coop.models import Member, OutboxMessage, PayRecord
 from coop.services import accounts
 from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import make_member
-from tests.portal.conftest import text_of
+from tests.portal.conftest import text_of, with_password
 from tests.portal.world import build_world
 
 
@@ -104,15 +104,73 @@ def test_a_membership_change_that_does_not_apply_is_refused_and_changes_nothing(
     assert_unchanged(db, before)
 
 
-def test_a_reset_link_for_a_member_with_a_password(db, w, secretary):
-    response = secretary.post(w.url(f"admin/members/{w.dan.id}/link"), {}, form_page=w.url("admin/members"))
-    assert response.status_code == 200
-    body = text_of(response)
-    assert "One-time password reset link for Dan Dewey" in body
-    link = re.search(r'id="one-time-link">([^<]+)<', response.get_data(as_text=True)).group(1)
-    assert f"/c/{w.coop.slug}/reset/" in link
-    token = link.rsplit("/", 1)[1]
-    assert accounts.redeem(db, w.coop, token, "dan's new password", now=NOW).id == w.dan.id
+@pytest.fixture
+def admin(db, w):
+    """Lena, the co-op's admin, with a password of her own."""
+    lena = make_member(db, w.coop, "Lena Luxemburg", role="admin", hourly_rate="24.00")
+    with_password(db, lena)
+    return lena
+
+
+def test_a_secretary_is_never_shown_a_reset_link_for_a_member_with_a_password_it_is_mailed_to_them(
+        db, w, secretary, admin):
+    """A reset link shown to the secretary would let them set the member's password, log in
+    as them and vote as them; for an admin, take the admin role too."""
+    for member in (w.dan, admin):
+        response = secretary.post(w.url(f"admin/members/{member.id}/link"), {}, form_page=w.url("admin/members"))
+        assert response.status_code == 302
+        page = secretary.get(response.headers["Location"])
+        html = page.get_data(as_text=True)
+        assert f"A password reset link was sent to their email ({member.email})" in text_of(page)
+        assert "one-time-link" not in html and "/reset/" not in html
+        mail = db.scalars(select(OutboxMessage).where(OutboxMessage.member_id == member.id)).one()
+        assert mail.to_address == member.email and mail.kind == "password_reset"
+        assert mail.link.startswith(f"/c/{w.coop.slug}/reset/")  # the sender puts the site's address first
+        # The mailed link works for its member, and only once.
+        token = mail.link.rsplit("/", 1)[1]
+        assert accounts.redeem(db, w.coop, token, "their own new password", now=NOW).id == member.id
+
+
+def test_a_secretary_cannot_make_an_admin_nor_suspend_or_depart_one(db, w, secretary, admin):
+    before = snapshot(db)
+    assert 'value="admin"' not in secretary.get(w.url("admin/members/new")).get_data(as_text=True)
+    response = secretary.post(w.url("admin/members/new"), {"name": "Mallory", "email": "mallory@example.org",
+                                                           "role": "admin", "status": "active"},
+                              form_page=w.url("admin/members/new"))
+    assert response.status_code == 403 and "only an admin may make someone an admin" in text_of(response)
+    for verb in ("suspend", "depart"):
+        response = secretary.post(w.url(f"admin/members/{admin.id}/{verb}"), {}, form_page=w.url("admin/members"))
+        assert response.status_code == 403
+        assert "only an admin may change the membership of an admin" in text_of(response)
+    assert_unchanged(db, before)
+    # The admin's row offers the secretary no membership buttons.
+    listing = secretary.get(w.url("admin/members")).get_data(as_text=True)
+    assert f'admin/members/{admin.id}/suspend' not in listing and f'admin/members/{w.dan.id}/suspend' in listing
+
+
+def test_an_admin_makes_admins_and_changes_an_admins_membership(db, w, portal, admin):
+    portal.login(w.coop, admin)
+    other = make_member(db, w.coop, "Otto Other", role="admin")
+    response = portal.post(w.url(f"admin/members/{other.id}/suspend"), {}, form_page=w.url("admin/members"))
+    assert response.status_code == 302
+    db.refresh(other)
+    assert other.status == "suspended"
+    page = w.url("admin/members/new")
+    response = portal.post(page, {"name": "Nia Newcomer", "email": "nia@example.org", "role": "admin",
+                                  "status": "active"}, form_page=page)
+    assert response.status_code == 200 and member_by_email(db, w, "nia@example.org").role == "admin"
+
+
+def test_a_secretarys_csv_import_may_not_add_an_admin(db, w, secretary):
+    before = snapshot(db)
+    csv_text = "name,email,role\nMallory,mallory@example.org,admin\n"
+    for step in ("preview", "import"):
+        response = secretary.post(w.url("admin/import"), {"csv": csv_text, "step": step},
+                                  form_page=w.url("admin/import"))
+        assert response.status_code == 422
+        rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", response.get_data(as_text=True))
+        assert ("2", "role", "only an admin may make someone an admin") in rows
+    assert_unchanged(db, before)
 
 
 CSV = ("name,email,role,hourly_rate,weekly_hours,supplements\n"

@@ -51,24 +51,32 @@ def member_status(member_id: int, verb: str) -> Any:
     return redirect(url_for("portal.admin_members"))
 
 
-def _link_for(member: Any) -> tuple[str, str]:
-    """A one-time link: an invitation if the member has never set a password, else a reset."""
-    if member.password_hash is None:
-        token = accounts.create_invitation(db(), actor(), coop(), member, now=request_now())
-        return "invitation", url_for("portal.accept", token=token, _external=True)
-    token = accounts.create_reset(db(), actor(), coop(), member, now=request_now())
-    return "password reset", url_for("portal.reset", token=token, _external=True)
+def _invitation_for(member: Any) -> tuple[str, str]:
+    """A one-time invitation link, shown to the secretary to pass on: only for a member who
+    has never set a password (the service refuses it for anyone else)."""
+    token = accounts.create_invitation(db(), actor(), coop(), member, now=request_now())
+    return "invitation", url_for("portal.accept", token=token, _external=True)
 
 
 @bp.route("/admin/members/<coop_id:member_id>/link", methods=["POST"])
 @secretary_required
 def member_link(member_id: int) -> Any:
+    """An invitation link for a member without a password; for one with a password, a reset
+    link sent to their own email (never shown here: it would let the secretary log in as them)."""
     try:
         member = members.get_member(db(), coop().id, member_id)
-        kind, url = _link_for(member)
+        if member.password_hash is None:
+            kind, url = _invitation_for(member)
+        else:
+            # A portal path: the outbox's sender puts the site's configured address before it.
+            accounts.mail_reset(db(), actor(), coop(), member, lambda token: url_for("portal.reset", token=token),
+                                now=request_now())
     except CoopError as exc:
         db().rollback()
         return _members_page(exc.http_status, {"_form": exc.message})
+    if member.password_hash is not None:
+        flash(f"A password reset link was sent to their email ({member.email}). It works once, for 24 hours.")
+        return redirect(url_for("portal.admin_members"))
     # Shown on this response only; the token itself is never stored.
     return _members_page(link=(f"One-time {kind} link for {member.name} (send it to them)", url))
 
@@ -77,7 +85,8 @@ def member_link(member_id: int) -> Any:
 @secretary_required
 def admit() -> Any:
     template = "portal/admin_new_member.html"
-    context = {"roles": [r.value for r in Role],
+    # Only the roles this secretary may give (the admin role is an admin's to give).
+    context = {"role_options": [(r.value, r.value) for r in Role if members.may_grant(actor(), r.value)],
                "statuses": [MemberStatus.ACTIVE.value, MemberStatus.APPLICANT.value]}
     if request.method == "GET":
         return render(template, form={"role": "member", "status": "active"}, errors={}, link=None, **context)
@@ -85,7 +94,7 @@ def admit() -> Any:
     try:
         member = members.add_member(db(), actor(), coop(), text("name"), text("email"),
                                     role=text("role", "member"), status=text("status", "active"), now=request_now())
-        kind, url = _link_for(member)
+        kind, url = _invitation_for(member)
     except CoopError as exc:
         return refused(template, exc, form=form, link=None, **context)
     return render(template, form={"role": "member", "status": "active"}, errors={},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from coop.schemas.common import PageQuery, Str, UTCDateTime
+from coop.schemas.common import Line, PageQuery, Str, UTCDateTime
 
 SCOPES = ("read", "vote", "propose", "admin")
 EVENTS = ("proposal.opened", "proposal.closed", "proposal.executed", "ledger.appended", "checkpoint.signed")
@@ -14,11 +14,11 @@ class TokenCreate(Schema):
     """Authenticate with ``email`` + ``password``, or send an existing token with the admin
     scope as ``Authorization: Bearer``."""
 
-    email = Str(validate=validate.Length(1, 254), load_default=None)
+    email = Line(validate=validate.Length(1, 254), load_default=None)
     password = Str(validate=validate.Length(1, 1024), load_default=None, load_only=True)
     scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True,
                          validate=validate.Length(1, 4))
-    name = Str(load_default="", validate=validate.Length(max=100))
+    name = Line(load_default="", validate=validate.Length(max=100))
     expires_days = fields.Integer(strict=True, load_default=90, validate=validate.Range(1, 3650))
 
 
@@ -40,10 +40,10 @@ class TokenCreatedOut(TokenOut):
 
 
 class WebhookCreate(Schema):
-    url = Str(required=True, validate=validate.Length(1, 2000))
+    url = Line(required=True, validate=validate.Length(1, 2000))
     events = fields.List(fields.String(validate=validate.OneOf(EVENTS)), required=True,
                          validate=validate.Length(1, len(EVENTS)))
-    description = Str(load_default="", validate=validate.Length(max=200))
+    description = Line(load_default="", validate=validate.Length(max=200))
 
 
 class WebhookOut(Schema):
@@ -91,8 +91,8 @@ class AuditEventOut(Schema):
 
 
 class AuditQuery(PageQuery):
-    action = Str(validate=validate.Length(1, 60))
-    object_type = Str(validate=validate.Length(1, 30))
+    action = Line(validate=validate.Length(1, 60))
+    object_type = Line(validate=validate.Length(1, 30))
 
 
 class AuditProblemOut(Schema):

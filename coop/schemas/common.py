@@ -9,6 +9,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from coop.schemas import limits
+
 #: Ids are 32-bit database integers; a larger number is refused as input, not sent to SQL.
 MAX_ID = 2**31 - 1
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
@@ -23,6 +25,31 @@ class Str(fields.String):
         if _BAD_CHARS.search(text):
             raise ValidationError("contains a character text cannot hold (NUL or a lone surrogate)")
         return text
+
+
+class Line(Str):
+    """A single line of text: a title, a name, a key. Control characters (CR and LF above
+    all) are refused, so no value can break the line it is put on: a mail header, a CSV
+    cell, a log line. Every single-line string field of every schema is one of these."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = limits.line_problem(text)
+        if problem:
+            raise ValidationError(problem)
+        return text
+
+
+class InputDate(fields.Date):
+    """A date someone typed, within ``limits.EARLIEST_DATE`` .. ``limits.LATEST_DATE``
+    (what may be in the future is the services' decision, relative to the request's ``now``)."""
+
+    def __init__(self, **kwargs: Any):
+        bounds = validate.Range(limits.EARLIEST_DATE, limits.LATEST_DATE,
+                                error=f"a date from {limits.EARLIEST_DATE} to {limits.LATEST_DATE}")
+        extra = kwargs.pop("validate", None)
+        chain = [bounds] + ([] if extra is None else list(extra) if isinstance(extra, list | tuple) else [extra])
+        super().__init__(validate=chain, **kwargs)
 
 
 class DecimalString(fields.String):
@@ -83,7 +110,7 @@ class Problem(Schema):
 
 class PageQuery(Schema):
     limit = fields.Integer(validate=validate.Range(1, 200), metadata={"description": "page size (default 50)"})
-    cursor = Str(validate=validate.Length(max=200),
+    cursor = Line(validate=validate.Length(max=200),
                  metadata={"description": "next_cursor of the previous page"})
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
-from coop.schemas.common import DecimalString, Id, PageQuery, Str, UTCDateTime
+from coop.schemas import limits
+from coop.schemas.common import DecimalString, Id, Line, PageQuery, Str, UTCDateTime
 
 PROPOSAL_KINDS = ("pay_adjustment", "rule_change", "general", "election", "recall")
 CREATABLE_KINDS = ("pay_adjustment", "rule_change", "general")
@@ -79,7 +80,7 @@ class RuleVersionOut(Schema):
 # -- proposals -------------------------------------------------------------------------------
 
 class SupplementIn(Schema):
-    kind = Str(required=True, validate=validate.Length(1, 100))
+    kind = Line(required=True, validate=validate.Length(1, limits.NAME))
     amount = DecimalString(required=True, metadata={"description": "per hour, on top of the hourly rate"})
     reason = fields.String(required=True, validate=validate.OneOf(REASONS))
     qualification_id = Id(allow_none=True, load_default=None)
@@ -97,18 +98,30 @@ class PayChangeIn(Schema):
 
 class RuleChangeIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(["add", "amend", "repeal"]))
-    rule_key = Str(required=True, validate=validate.Length(1, 100))
-    title = Str(allow_none=True, load_default=None, validate=validate.Length(max=200))
-    text = Str(allow_none=True, load_default=None, validate=validate.Length(max=20000))
-    parameters = fields.Dict(keys=Str(validate=validate.Length(1, 100)), values=Str(validate=validate.Length(max=200)),
-                             allow_none=True, load_default=None)
+    rule_key = Line(required=True, validate=validate.Length(1, limits.NAME))
+    title = Line(allow_none=True, load_default=None, validate=validate.Length(max=limits.TITLE))
+    text = Str(allow_none=True, load_default=None, validate=validate.Length(max=limits.BODY))
+    parameters = fields.Dict(keys=Line(validate=validate.Length(1, limits.NAME)),
+                             values=Line(validate=validate.Length(max=limits.PARAMETER_VALUE)),
+                             allow_none=True, load_default=None,
+                             validate=validate.Length(max=limits.RULE_PARAMETERS,
+                                                      error=f"at most {limits.RULE_PARAMETERS} parameters in one rule"))
     entrenched = fields.Boolean(allow_none=True, load_default=None)
 
 
-class ProposalCreate(Schema):
+class ProposalText(Schema):
+    """What every proposal has: a one-line title and a body (the portal's drafting forms load
+    this too, so both faces take the same lengths)."""
+
+    title = Line(required=True, validate=[
+        validate.Length(min=1, error="a proposal needs a title"),
+        validate.Length(max=limits.TITLE, error=f"a title has at most {limits.TITLE} characters")])
+    body = Str(load_default="", validate=validate.Length(
+        max=limits.BODY, error=f"at most {limits.BODY:,} characters"))
+
+
+class ProposalCreate(ProposalText):
     kind = fields.String(required=True, validate=validate.OneOf(CREATABLE_KINDS))
-    title = Str(required=True, validate=validate.Length(1, 200))
-    body = Str(load_default="", validate=validate.Length(max=20000))
     subject_member_id = Id(metadata={"description": "pay_adjustment: whose pay"})
     pay_change = fields.Nested(PayChangeIn, metadata={"description": "pay_adjustment: the change"})
     rule_change = fields.Nested(RuleChangeIn, metadata={"description": "rule_change: the change"})
@@ -176,7 +189,7 @@ class ProposalListQuery(PageQuery):
 
 
 class CommentCreate(Schema):
-    body = Str(required=True, validate=validate.Length(1, 20000))
+    body = Str(required=True, validate=validate.Length(1, limits.BODY))
     qualification_id = Id(allow_none=True, load_default=None, metadata={
         "description": "one of your verified qualifications: makes this an expert opinion"})
 

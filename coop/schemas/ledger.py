@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from coop.schemas.common import MAX_ID, Count, DecimalString, PageQuery, Str, UTCDateTime
+from coop.schemas.common import MAX_ID, Count, DecimalString, InputDate, Line, PageQuery, UTCDateTime
 from coop.schemas.governance import TallyOut
 
 B64 = {"format": "byte", "description": "standard base64 (RFC 4648 §4)"}
@@ -42,7 +42,7 @@ class PayTableOut(Schema):
 
 
 class AsOfQuery(Schema):
-    as_of = fields.Date(metadata={"description": "the table in force on this date (default: today)"})
+    as_of = InputDate(metadata={"description": "the table in force on this date (default: today)"})
 
 
 class DecisionOut(Schema):
@@ -93,7 +93,7 @@ class LedgerEntryOut(Schema):
 class EntryListQuery(PageQuery):
     start = Count(metadata={"description": "first index (inclusive)"})
     end = Count(metadata={"description": "last index (exclusive)"})
-    kind = Str(validate=validate.Length(1, 16), metadata={"example": "pay"})
+    kind = Line(validate=validate.Length(1, 16), metadata={"example": "pay"})
 
 
 class CheckpointOut(Schema):

@@ -12,7 +12,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from coop.schemas.common import MAX_ID, Id, PageQuery, Str, UTCDateTime
+from coop.schemas import limits
+from coop.schemas.common import MAX_ID, Id, InputDate, Line, PageQuery, Str, UTCDateTime
 from coop.schemas.governance import STATUSES as PROPOSAL_STATUSES
 
 OFFICE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -86,7 +87,7 @@ class OfficeOut(Schema):
 
 
 class OfficesQuery(PageQuery):
-    as_of = fields.Date(metadata={"description": "holders on this date (default: now)"})
+    as_of = InputDate(metadata={"description": "holders on this date (default: now)"})
 
 
 def QueryId(**kwargs: Any) -> fields.Integer:  # noqa: N802  (a query string's digits, not strict)
@@ -94,27 +95,27 @@ def QueryId(**kwargs: Any) -> fields.Integer:  # noqa: N802  (a query string's d
 
 
 class TermListQuery(PageQuery):
-    office_key = Str(validate=[validate.Length(1, 60), validate.Regexp(OFFICE_KEY)])
+    office_key = Line(validate=[validate.Length(1, 60), validate.Regexp(OFFICE_KEY)])
     member_id = QueryId()
-    as_of = fields.Date(metadata={
+    as_of = InputDate(metadata={
         "description": "only the terms current on this date; without it, every term, past holders included"})
 
 
 # -- elections ---------------------------------------------------------------------------------
 
 class ElectionCreate(Schema):
-    office_key = Str(required=True, validate=[validate.Length(1, 60), validate.Regexp(OFFICE_KEY)])
+    office_key = Line(required=True, validate=[validate.Length(1, 60), validate.Regexp(OFFICE_KEY)])
     seats = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(1, 1000),
                            metadata={"description": "default: all of the office's seats (a regular election); "
                                                     "fewer makes a by-election for vacancies"})
-    title = Str(allow_none=True, load_default=None, validate=validate.Length(1, 200))
-    body = Str(load_default="", validate=validate.Length(max=20000))
+    title = Line(allow_none=True, load_default=None, validate=validate.Length(1, limits.TITLE))
+    body = Str(load_default="", validate=validate.Length(max=limits.BODY))
 
 
 class RecallCreate(Schema):
     term_id = Id(required=True, metadata={"description": "the current term to end early"})
-    title = Str(allow_none=True, load_default=None, validate=validate.Length(1, 200))
-    body = Str(load_default="", validate=validate.Length(max=20000))
+    title = Line(allow_none=True, load_default=None, validate=validate.Length(1, limits.TITLE))
+    body = Str(load_default="", validate=validate.Length(max=limits.BODY))
 
 
 class PaleOut(Schema):
@@ -170,7 +171,7 @@ class CandidacyOut(Schema):
 
 
 class StandIn(Schema):
-    affirmed_pale_version = Str(required=True, validate=validate.Length(1, 200), metadata={
+    affirmed_pale_version = Line(required=True, validate=validate.Length(1, 200), metadata={
         "description": "the pale's version as you read it (ElectionOut.pale.version)"})
 
 
@@ -271,14 +272,15 @@ class ElectionOutcomeOut(Schema):
 
 class LearningRecordIn(Schema):
     member_id = Id(metadata={"description": "whose record (default: yours); a secretary may enter anyone's"})
-    title = Str(required=True, validate=validate.Length(1, 200))
-    provider = Str(load_default="", validate=validate.Length(max=200))
+    title = Line(required=True, validate=validate.Length(1, limits.TITLE))
+    provider = Line(load_default="", validate=validate.Length(max=limits.TITLE))
     kind = fields.String(required=True, validate=validate.OneOf(LEARNING_KINDS))
     hours = Hours(required=True)
-    started_on = fields.Date(required=True)
-    ended_on = fields.Date(allow_none=True, load_default=None, metadata={"description": "required once completed"})
+    started_on = InputDate(required=True, metadata={
+        "description": f"not in the future unless planned; a planned course within {limits.PLANNING_YEARS} years"})
+    ended_on = InputDate(allow_none=True, load_default=None, metadata={"description": "required once completed"})
     status = fields.String(required=True, validate=validate.OneOf(LEARNING_STATUSES))
-    qualification_field = Str(allow_none=True, load_default=None, validate=validate.Length(1, 100))
+    qualification_field = Line(allow_none=True, load_default=None, validate=validate.Length(1, limits.NAME))
     qualification_level = fields.Integer(strict=True, allow_none=True, load_default=None,
                                          validate=validate.Range(1, 8), metadata={"description": "EQF level"})
 
@@ -286,14 +288,14 @@ class LearningRecordIn(Schema):
 class LearningRecordPatch(Schema):
     """Any of a record's fields; the others stay as they are."""
 
-    title = Str(validate=validate.Length(1, 200))
-    provider = Str(validate=validate.Length(max=200))
+    title = Line(validate=validate.Length(1, limits.TITLE))
+    provider = Line(validate=validate.Length(max=limits.TITLE))
     kind = fields.String(validate=validate.OneOf(LEARNING_KINDS))
     hours = Hours()
-    started_on = fields.Date()
-    ended_on = fields.Date(allow_none=True)
+    started_on = InputDate()
+    ended_on = InputDate(allow_none=True)
     status = fields.String(validate=validate.OneOf(LEARNING_STATUSES))
-    qualification_field = Str(allow_none=True, validate=validate.Length(1, 100))
+    qualification_field = Line(allow_none=True, validate=validate.Length(1, limits.NAME))
     qualification_level = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 8))
 
 

@@ -14,10 +14,21 @@ from coop.errors import Conflict, InvalidInput, NotFound
 from coop.ledger import checkpoint
 from coop.ledger.keys import KeyStore
 from coop.models import Cooperative, Rule, RuleVersion
+from coop.schemas import limits
 from coop.services import audit, ledger
 from coop.services.actor import Actor
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+def _check_name(name: str) -> None:
+    """The name heads every mail subject ("[Name] Vote open: …"): one line, as the column holds."""
+    if not (name or "").strip():
+        raise InvalidInput("a co-op needs a name", field="name")
+    if len(name.strip()) > limits.TITLE:
+        raise InvalidInput(f"at most {limits.TITLE} characters", field="name")
+    if limits.line_problem(name.strip()):
+        raise InvalidInput(f"a name {limits.line_problem(name.strip())}", field="name")
 
 
 def create_coop(
@@ -31,8 +42,7 @@ def create_coop(
         raise InvalidInput("only the installation's operator can found a co-op")
     if not SLUG.match(slug or ""):
         raise InvalidInput("use 1–64 lowercase letters, digits and dashes", field="slug")
-    if not (name or "").strip():
-        raise InvalidInput("a co-op needs a name", field="name")
+    _check_name(name)
     if not re.fullmatch(r"[A-Z]{3}", currency or ""):
         raise InvalidInput("an ISO 4217 code such as EUR", field="currency")
     founded = founded_at or now
@@ -82,8 +92,7 @@ def update_settings(session: Session, actor: Actor, coop: Cooperative, *, name: 
     actor.require_admin(coop.id)
     changes: dict[str, object] = {}
     if name is not None:
-        if not name.strip():
-            raise InvalidInput("a co-op needs a name", field="name")
+        _check_name(name)
         coop.name = changes["name"] = name.strip()
     if public_pages is not None:
         coop.public_pages = changes["public_pages"] = bool(public_pages)

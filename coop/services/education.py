@@ -31,6 +31,7 @@ from coop.models import (
     Qualification,
 )
 from coop.pay import Pay
+from coop.schemas import limits
 from coop.services import audit, events, members, notifications, rules
 from coop.services.actor import Actor
 
@@ -89,11 +90,14 @@ def clean(data: dict[str, Any], today: dt.date) -> dict[str, Any]:
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])
     title = " ".join(str(data.get("title") or "").split())
-    if not title or len(title) > 200:
-        raise InvalidInput("a title of 1 to 200 characters", field="title")
+    if not title or len(title) > limits.TITLE:
+        raise InvalidInput(f"a title of 1 to {limits.TITLE} characters", field="title")
     provider = " ".join(str(data.get("provider") or "").split())
-    if len(provider) > 200:
-        raise InvalidInput("at most 200 characters", field="provider")
+    if len(provider) > limits.TITLE:
+        raise InvalidInput(f"at most {limits.TITLE} characters", field="provider")
+    for name, value in (("title", title), ("provider", provider)):
+        if limits.line_problem(value):
+            raise InvalidInput(str(limits.line_problem(value)), field=name)
     kind = str(data.get("kind") or "").strip().lower().replace("_", "-").replace(" ", "-")
     if kind not in KINDS:
         raise InvalidInput(f"kind is one of {', '.join(KINDS)}", field="kind")
@@ -104,13 +108,22 @@ def clean(data: dict[str, Any], today: dt.date) -> dict[str, Any]:
     if started is None:
         raise InvalidInput("when it started (YYYY-MM-DD)", field="started_on")
     ended = _date(data.get("ended_on"), "ended_on")
+    if started < limits.EARLIEST_DATE:
+        raise InvalidInput(f"a date from {limits.EARLIEST_DATE} on", field="started_on")
     if ended is not None and ended < started:
         raise InvalidInput("it cannot end before it started", field="ended_on")
+    latest = limits.latest_planned(today)
+    for name, value in (("started_on", started), ("ended_on", ended)):
+        if value is not None and value > latest:
+            raise InvalidInput(f"at most {limits.PLANNING_YEARS} years ahead (until {latest})", field=name)
     if status == LearningStatus.COMPLETED.value and (ended is None or ended > today):
         raise InvalidInput("a completed record needs the date it ended, not in the future", field="ended_on")
     if status != LearningStatus.PLANNED.value and started > today:
         raise InvalidInput(f"a record {status.replace('_', ' ')} cannot start in the future", field="started_on")
     q_field = " ".join(str(data.get("qualification_field") or "").split()).lower() or None
+    if q_field is not None and (len(q_field) > limits.NAME or limits.line_problem(q_field)):
+        raise InvalidInput(limits.line_problem(q_field) or f"at most {limits.NAME} characters",
+                           field="qualification_field")
     raw_level = data.get("qualification_level")
     level = None
     if raw_level not in (None, ""):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from coop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coop.models import Cooperative, Member, MemberStatus, Qualification, Role
 from coop.pay import Pay
+from coop.schemas import limits
 from coop.services import audit, events, ledger, pay
 from coop.services.actor import Actor
 
@@ -37,7 +38,9 @@ def _member_field_errors(name: str, email: str, role: str, status: str) -> list[
         errors.append(InvalidInput("a member needs a name", field="name"))
     elif len(name) > 200:
         errors.append(InvalidInput("at most 200 characters", field="name"))
-    if not EMAIL.match(email or ""):
+    elif limits.line_problem(name):
+        errors.append(InvalidInput(f"a name {limits.line_problem(name)}", field="name"))
+    if not EMAIL.match(email or "") or limits.line_problem(email or ""):
         errors.append(InvalidInput(f"'{email}' is not an email address", field="email"))
     if role not in {r.value for r in Role}:
         errors.append(InvalidInput(f"role must be one of member, secretary, admin; got '{role}'", field="role"))
@@ -174,7 +177,9 @@ def add_qualification(
     session: Session, actor: Actor, coop: Cooperative, member: Member, field: str, level: int,
     issuer: str, awarded_on: dt.date, title: str = "", *, now: dt.datetime,
 ) -> Qualification:
-    """A member records their own qualification; a secretary may record anyone's."""
+    """A member records their own qualification; a secretary may record anyone's.
+    The portal and the command line reach this without a schema, so the shape is checked
+    here too, with the schemas' limits."""
     if actor.member_id != member.id:
         actor.require_secretary(coop.id)
     if not (field or "").strip():
@@ -183,8 +188,16 @@ def add_qualification(
         raise InvalidInput("an EQF level from 1 to 8", field="level")
     if not (issuer or "").strip():
         raise InvalidInput("who awarded it", field="issuer")
+    for name, value, most in (("field", field, limits.NAME), ("issuer", issuer, limits.TITLE),
+                              ("title", title or "", limits.TITLE)):
+        if len(value.strip()) > most:
+            raise InvalidInput(f"at most {most} characters", field=name)
+        if limits.line_problem(value):
+            raise InvalidInput(str(limits.line_problem(value)), field=name)
     if awarded_on > now.date():
         raise InvalidInput("cannot be awarded in the future", field="awarded_on")
+    if awarded_on < limits.EARLIEST_DATE:
+        raise InvalidInput(f"a date from {limits.EARLIEST_DATE} on", field="awarded_on")
     q = Qualification(
         coop_id=coop.id, member_id=member.id, field=field.strip().lower(), level=level,
         issuer=issuer.strip(), awarded_on=awarded_on, title=(title or "").strip(), created_at=now,

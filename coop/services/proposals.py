@@ -34,6 +34,7 @@ from coop.models import (
     ProposalStatus,
     Qualification,
 )
+from coop.schemas import limits
 from coop.services import audit, events, ledger, pay_adjustments, rule_changes, rules
 from coop.services.actor import Actor
 
@@ -117,6 +118,11 @@ def _new(session: Session, actor: Actor, coop: Cooperative, kind: str, title: st
     limit = Proposal.__table__.c.title.type.length  # every face checks here, not only the API
     if len(title.strip()) > limit:
         raise InvalidInput(f"a title has at most {limit} characters", field="title")
+    if limits.line_problem(title.strip()):
+        # A title goes into mail subjects: a line break there would add mail headers.
+        raise InvalidInput(f"a title {limits.line_problem(title.strip())}", field="title")
+    if len(body or "") > limits.BODY:
+        raise InvalidInput(f"at most {limits.BODY:,} characters", field="body")
     p = Proposal(
         coop_id=coop.id, kind=kind, title=title.strip(), body=(body or "").strip(),
         status=S.DRAFT.value, author_id=author.id,
@@ -250,8 +256,8 @@ def comment(session: Session, actor: Actor, coop: Cooperative, proposal_id: int,
     _require_status(p, S.DELIBERATION, S.VOTING, doing="comment")
     if not (body or "").strip():
         raise InvalidInput("write something", field="body")
-    if len(body) > 20000:
-        raise InvalidInput("at most 20,000 characters", field="body")
+    if len(body) > limits.BODY:
+        raise InvalidInput(f"at most {limits.BODY:,} characters", field="body")
     kind = "comment"
     if qualification_id is not None:
         q = session.get(Qualification, qualification_id)

@@ -16,6 +16,7 @@ from coop.governance.offices import validate_office_parameters
 from coop.governance.pale import Pale
 from coop.models import Cooperative, Proposal, Rule, RuleVersion
 from coop.pay import PayPolicy
+from coop.schemas import limits
 from coop.services import rules
 
 KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
@@ -109,10 +110,17 @@ def prepare(session: Session, coop: Cooperative, change: dict[str, Any]) -> dict
         limit = RuleVersion.__table__.c.title.type.length
         if len(title) > limit:
             raise InvalidInput(f"a rule's title has at most {limit} characters", field="title")
+        if limits.line_problem(title):
+            raise InvalidInput(f"a rule's title {limits.line_problem(title)}", field="title")
+        if len(text) > limits.BODY:
+            raise InvalidInput(f"a rule's text has at most {limits.BODY:,} characters", field="text")
         if not text:
             raise InvalidInput("a rule needs its text", field="text")
     if not isinstance(params, dict):
         raise InvalidInput("parameters are a mapping of name to string value", field="parameters")
+    if len(params) > limits.RULE_PARAMETERS:
+        raise InvalidInput(f"at most {limits.RULE_PARAMETERS} parameters in one rule; this change has "
+                           f"{len(params)}", field="parameters")
     validate_parameters(params)
     merged = _merged_after(session, coop.id, key, params)
     missing = [k for k in REQUIRED if k not in merged]

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from coop.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from coop.models import ApiToken, Cooperative, Member, MemberStatus
+from coop.schemas import limits
 from coop.services import audit
 from coop.services.actor import SCOPES, Actor
 
@@ -74,6 +75,8 @@ def create_token(
     name = (name or "").strip()
     if len(name) > 100:
         raise InvalidInput("at most 100 characters", field="name")
+    if limits.line_problem(name):
+        raise InvalidInput(str(limits.line_problem(name)), field="name")
     secret = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         coop_id=coop.id, member_id=member.id, name=name, token_hash=digest(secret),

@@ -449,6 +449,13 @@ def test_members_record_their_learning_and_the_report_adds_it_up(db, coop, peopl
     ({"qualification_field": "accounting"}, "qualification_level"),
     ({"qualification_field": "accounting", "qualification_level": 9}, "qualification_level"),
     ({"member_id": 999999}, "member"),
+    # The same date window on every face; year 1 and year 9999 used to be accepted.
+    ({"started_on": "0001-01-01"}, "started_on"),
+    ({"ended_on": "9999-12-31"}, "ended_on"),
+    ({"status": "planned", "ended_on": None,
+      "started_on": (TODAY + dt.timedelta(days=366 * 20)).isoformat()}, "started_on"),
+    ({"title": "Cost\r\naccounting"}, "title"),
+    ({"provider": "Open\x1bUniversity"}, "provider"),
 ])
 def test_a_bad_learning_record_is_refused_naming_the_field_and_writes_nothing(db, coop, people, tokens, api,
                                                                              changes, field):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from coop.models import Ballot, BallotChange, Proposal, RuleVersion
@@ -242,3 +243,38 @@ def test_the_audit_trail_says_a_ballot_was_cast_never_how_even_from_rows_written
     assert db.get(Proposal, p.id).status == "voting"
     assert api.get(f"{base}/audit-events", token=ta).status_code == 403  # and members never read it
 
+
+def test_a_line_break_in_a_proposal_title_is_refused_and_writes_nothing(db, keys, api):
+    """A title goes into mail subjects: "Harmless\\r\\nBcc: …" would add a header (and jammed
+    the mail outbox)."""
+    coop, _, (ta, _, _) = _setup(db, keys)
+    before = snapshot(db)
+    for title in ("Harmless\r\nBcc: attacker@evil.example", "Tab\there", "Escape\x1b[31m", "Sep\u2028arator"):
+        r = api.post(f"/api/v1/coops/{coop.slug}/proposals", token=ta, json={"kind": "general", "title": title})
+        assert r.status_code == 422, r.get_json()
+        assert r.get_json()["errors"][0]["field"] == "title"
+        assert "single line" in r.get_json()["errors"][0]["message"]
+    r = api.post(f"/api/v1/coops/{coop.slug}/proposals", token=ta, json={
+        "kind": "rule_change", "title": "New rule", "rule_change": {
+            "action": "add", "rule_key": "work.remote", "title": "Remote\nwork", "text": "Allowed."}})
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "rule_change.title"
+    assert_unchanged(db, before)
+
+
+def test_a_rule_change_with_more_parameters_than_one_rule_may_carry_is_refused(db, keys, api):
+    coop, _, (ta, _, _) = _setup(db, keys)
+    before = snapshot(db)
+    change = {"action": "add", "rule_key": "work.notes", "title": "Notes", "text": "Notes.",
+              "parameters": {f"work.note_{i}": str(i) for i in range(101)}}
+    r = api.post(f"/api/v1/coops/{coop.slug}/proposals", token=ta,
+                 json={"kind": "rule_change", "title": "Many notes", "rule_change": change})
+    assert r.status_code == 422, r.get_json()
+    assert "at most 100 parameters in one rule" in r.get_data(as_text=True)
+    assert_unchanged(db, before)
+    # The service refuses it too, for any face that reaches it without the schema.
+    from coop.errors import InvalidInput
+    from coop.services import rule_changes
+
+    with pytest.raises(InvalidInput, match="at most 100 parameters") as refused:
+        rule_changes.prepare(db, coop, change)
+    assert refused.value.field == "parameters"

@@ -23,6 +23,11 @@ def test_a_bad_slug_is_refused_naming_the_field(coop: Coop) -> None:
     assert line.startswith("error: slug:")
 
 
+def test_a_coop_name_with_a_line_break_is_refused_it_heads_every_mail_subject(coop: Coop) -> None:
+    line = coop.fails("coops", "create", "--slug", "acme", "--name", "Acme\r\nBcc: attacker@evil.example")
+    assert "single line" in line
+
+
 def test_a_bad_currency_is_refused(coop: Coop) -> None:
     assert "currency" in coop.fails("coops", "create", "--slug", "x", "--name", "X", "--currency", "euro")
 

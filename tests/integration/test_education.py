@@ -1,6 +1,7 @@
 """Lifelong education: learning records, CSV import, the report, reminders, cited qualifications."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -97,6 +98,29 @@ def test_a_bad_learning_record_is_refused_naming_the_field_and_nothing_is_writte
         record(db, coop, m, **changes)
     assert refused.value.field == field
     assert_unchanged(db, before)
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"started_on": "0001-01-01", "ended_on": "0001-01-02"}, "started_on", "a date from 1900-01-01 on"),
+    ({"started_on": "1899-12-31"}, "started_on", "a date from 1900-01-01 on"),
+    ({"status": "planned", "started_on": "2036-07-03", "ended_on": None}, "started_on",
+     "at most 10 years ahead (until 2036-07-02)"),
+    ({"status": "planned", "started_on": "2027-01-01", "ended_on": "9999-12-31"}, "ended_on",
+     "at most 10 years ahead (until 2036-07-02)"),
+    ({"title": "Welding\x1b[2J inspection"}, "title", "single line"),
+    ({"qualification_field": "weld\x00ing", "qualification_level": 3}, "qualification_field", "single line"),
+])
+def test_learning_record_dates_and_lines_outside_the_limits_are_refused_whichever_face_sends_them(
+        db, coop, changes, field, message):
+    """The portal form, the CSV import and the API all reach this check, with the request's now."""
+    m = make_member(db, coop, active_since=SINCE)
+    before = snapshot(db)
+    with pytest.raises(InvalidInput, match=re.escape(message)) as refused:
+        record(db, coop, m, **changes)
+    assert refused.value.field == field
+    assert_unchanged(db, before)
+    # The edge of the window is accepted: a course planned exactly ten years ahead.
+    assert record(db, coop, m, status="planned", started_on="2036-07-02", ended_on=None).status == "planned"
 
 
 def test_members_enter_their_own_records_and_a_secretary_anyones(db, coop):

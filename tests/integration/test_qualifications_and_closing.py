@@ -43,6 +43,23 @@ def test_a_qualification_outside_eqf_levels_one_to_eight_is_refused_and_nothing_
     assert_unchanged(db, before)
 
 
+@pytest.mark.parametrize("awarded_on, message", [
+    (dt.date(1, 1, 1), "a date from 1900-01-01 on"),
+    (dt.date(1899, 12, 31), "a date from 1900-01-01 on"),
+    (dt.date(2026, 11, 21), "cannot be awarded in the future"),  # the day after the now given
+    (dt.date(9999, 12, 31), "cannot be awarded in the future"),
+])
+def test_a_qualification_dated_outside_1900_to_the_now_given_is_refused(db, coop, voters, awarded_on, message):
+    before = snapshot(db)
+    with pytest.raises(InvalidInput, match=message) as refused:
+        members.add_qualification(db, OPERATOR, coop, voters[0], "accounting", 6, "Open University", awarded_on,
+                                  now=dt.datetime(2026, 11, 20, 23, 59))
+    assert refused.value.field == "awarded_on"
+    assert_unchanged(db, before)
+    assert members.add_qualification(db, OPERATOR, coop, voters[0], "accounting", 6, "Open University",
+                                     dt.date(2026, 11, 20), now=dt.datetime(2026, 11, 20, 23, 59))
+
+
 def test_a_secretary_verifies_any_qualification(db, coop, voters):
     secretary = senior(db, coop, role="secretary")
     q = claim(db, coop, voters[0], level=8)

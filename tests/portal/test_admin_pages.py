@@ -57,6 +57,7 @@ def test_the_secretary_admits_a_member_and_gets_a_one_time_invitation_link(db, w
     ({"name": "Xavier", "email": "not-an-email"}, "email", "email"),
     ({"name": "Xavier", "email": "ben-dup"}, "email", "already"),
     ({"name": "Xavier", "email": "x@example.org", "role": "emperor"}, "role", "role"),
+    ({"name": "Xavier\r\nBcc: attacker@evil.example", "email": "x@example.org"}, "name", "single line"),
 ])
 def test_a_bad_admission_is_refused_beside_its_field_and_writes_nothing(db, w, secretary, data, field, message):
     data = {"role": "member", "status": "active", **data}

@@ -255,3 +255,48 @@ def test_a_coop_already_above_its_ratio_can_still_propose_pay_that_moves_towards
     worse = text_of(portal.post(w.url("proposals/new/pay"), pay_form(w, "17.00", subject_member_id=str(w.dan.id)),
                                 form_page=w.url("proposals/new/pay")))
     assert "This change would break the pay policy" in worse and "Submit the proposal" not in worse
+
+
+# -- the same limits as the API ----------------------------------------------------------------
+
+@pytest.mark.parametrize("path, data, field", [
+    ("proposals/new", {"title": "Harmless\r\nBcc: attacker@evil.example", "body": "x"}, "title"),
+    ("proposals/new/pay", {"action": "submit", "title": "Raise\nBcc: attacker@evil.example"},
+     "title"),
+    ("proposals/new/rule", {"proposal_title": "Change\r\nBcc: attacker@evil.example", "action_step": "submit"},
+     "proposal_title"),
+    ("proposals/new/rule", {"title": "Pay\rpolicy"}, "title"),
+])
+def test_a_line_break_in_a_title_is_refused_beside_its_field_and_writes_nothing(db, w, portal, path, data, field):
+    """A title goes into mail subjects: a line break there adds mail headers (and used to jam
+    the outbox)."""
+    form = {"proposals/new": lambda: data, "proposals/new/pay": lambda: pay_form(w, "21.00", **data),
+            "proposals/new/rule": lambda: rule_form(**data)}[path]()
+    before = snapshot(db)
+    response = portal.post(w.url(path), form, form_page=w.url(path))
+    assert response.status_code == 422, text_of(response)[:500]
+    assert "must be a single line without control characters" in text_of(response)
+    assert f'id="e-{field}"' in response.get_data(as_text=True)
+    assert_unchanged(db, before)
+
+
+def test_the_portal_refuses_a_proposal_body_longer_than_the_api_takes(db, w, portal):
+    before = snapshot(db)
+    response = portal.post(w.url("proposals/new"), {"title": "Long", "body": "x" * 20_001},
+                           form_page=w.url("proposals/new"))
+    assert response.status_code == 422 and "at most 20,000 characters" in text_of(response)
+    assert 'id="e-body"' in response.get_data(as_text=True)
+    assert_unchanged(db, before)
+    assert portal.post(w.url("proposals/new"), {"title": "Long", "body": "x" * 20_000},
+                       form_page=w.url("proposals/new")).status_code == 302
+
+
+def test_a_rule_change_with_more_parameters_than_one_rule_may_carry_is_refused(db, w, portal):
+    current = "pay.max_ratio = 3\npay.floor = 0.00\npay.weeks_per_year = 52\n"
+    extra = "".join(f"pay.note_{i} = {i}\n" for i in range(98))  # 3 + 98 = 101 parameters
+    before = snapshot(db)
+    response = portal.post(w.url("proposals/new/rule"), rule_form(parameters=current + extra),
+                           form_page=w.url("proposals/new/rule"))
+    assert response.status_code == 422 and "at most 100 parameters in one rule" in text_of(response)
+    assert 'id="e-parameters"' in response.get_data(as_text=True)
+    assert_unchanged(db, before)

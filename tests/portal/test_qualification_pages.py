@@ -96,6 +96,9 @@ def test_a_member_adds_a_qualification_on_their_profile_and_it_awaits_verificati
     ({"issuer": " "}, "issuer", "who awarded it"),
     ({"awarded_on": "1/7/2019"}, "awarded_on", "'1/7/2019' is not a date; write it as YYYY-MM-DD"),
     ({"awarded_on": "2999-01-01"}, "awarded_on", "cannot be awarded in the future"),
+    ({"awarded_on": "0001-01-01"}, "awarded_on", "a date from 1900-01-01 on"),
+    ({"field": "account\ning"}, "field", "must be a single line"),
+    ({"issuer": "Open\r\nUniversity"}, "issuer", "must be a single line"),
 ])
 def test_bad_input_is_refused_beside_its_field_and_writes_nothing(db, app, coop, people, change, field, message):
     p = as_(app, coop, people[1])

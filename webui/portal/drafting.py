@@ -9,14 +9,35 @@ from flask import flash, redirect, request, url_for
 
 from coop.errors import CoopError, InvalidInput, NotFound
 from coop.pay import Supplement, SupplementReason, format_ratio
+from coop.schemas.governance import ProposalText, RuleChangeIn
 from coop.services import dashboard, members, pay_preview, proposals, rule_preview, rules
 from webui.portal import charts
 from webui.portal.diffs import parameter_changes, text_diff
-from webui.portal.web import actor, bp, coop, db, decimal_field, int_field, member_required, refused, render, text
+from webui.portal.web import (
+    actor,
+    bp,
+    coop,
+    db,
+    decimal_field,
+    int_field,
+    line,
+    load_form,
+    member_required,
+    refused,
+    render,
+    text,
+)
 from webui.request_db import request_now
 
 SUPPLEMENT_ROWS = 3
 REASONS = [r.value for r in SupplementReason]
+
+
+def _proposal_text(title_field: str = "title") -> tuple[str, str]:
+    """The title and body, loaded by the API's schema: the same limits on both faces."""
+    data = load_form(ProposalText, {"title": text(title_field), "body": request.form.get("body", "")},
+                     rename={"title": title_field})
+    return data["title"], data["body"]
 
 
 def _created(p: Any) -> Any:
@@ -31,8 +52,7 @@ def new_general() -> Any:
     if request.method == "GET":
         return render("portal/new_general.html", form={}, errors={})
     try:
-        p = proposals.draft_general(db(), actor(), coop(), text("title"), request.form.get("body", ""),
-                                    now=request_now())
+        p = proposals.draft_general(db(), actor(), coop(), *_proposal_text(), now=request_now())
     except CoopError as exc:
         return refused("portal/new_general.html", exc, form=form)
     return _created(p)
@@ -46,7 +66,7 @@ def _supplements() -> list[Supplement] | None:
         return None
     out = []
     for i in range(SUPPLEMENT_ROWS):
-        kind, amount = text(f"supplement-{i}-kind"), text(f"supplement-{i}-amount")
+        kind, amount = line(f"supplement-{i}-kind"), text(f"supplement-{i}-amount")
         if not kind and not amount:
             continue
         if not kind:
@@ -113,8 +133,8 @@ def new_pay() -> Any:
     if request.form.get("action") != "submit":
         return render(template, form=form, errors={}, **context)
     try:
-        p = proposals.draft_pay_adjustment(db(), actor(), coop(), text("title"),
-                                           request.form.get("body", ""), subject, change, now=request_now())
+        p = proposals.draft_pay_adjustment(db(), actor(), coop(), *_proposal_text(), subject, change,
+                                           now=request_now())
     except CoopError as exc:
         return refused(template, exc, form=form, **context)
     return _created(p)
@@ -127,10 +147,10 @@ def _parameters(raw: str) -> dict[str, str] | None:
     if not raw.strip():
         return None
     out: dict[str, str] = {}
-    for n, line in enumerate(raw.splitlines(), start=1):
-        if not line.strip():
+    for n, row in enumerate(raw.splitlines(), start=1):
+        if not row.strip():
             continue
-        name, sep, value = line.partition("=")
+        name, sep, value = row.partition("=")
         if not sep or not name.strip():
             raise InvalidInput(f"line {n}: write name = value, e.g. pay.max_ratio = 3", field="parameters")
         out[name.strip()] = value.strip()
@@ -138,15 +158,16 @@ def _parameters(raw: str) -> dict[str, str] | None:
 
 
 def _rule_input() -> dict[str, Any]:
+    """The change, loaded by the API's schema (lengths, at most so many parameters)."""
     entrenched = text("entrenched", "keep")
-    return {
+    return load_form(RuleChangeIn, {
         "action": text("action"),
         "rule_key": text("rule_key"),
         "title": text("title") or None,
         "text": (request.form.get("text") or "").strip() or None,
         "parameters": _parameters(request.form.get("parameters", "")),
         "entrenched": None if entrenched == "keep" else entrenched == "yes",
-    }
+    })
 
 
 @bp.route("/proposals/new/rule", methods=["GET", "POST"])
@@ -176,8 +197,8 @@ def new_rule() -> Any:
     if request.form.get("action_step") != "submit":
         return render(template, form=form, errors={}, **context)
     try:
-        p = proposals.draft_rule_change(db(), actor(), coop(), text("proposal_title"),
-                                        request.form.get("body", ""), change, now=request_now())
+        p = proposals.draft_rule_change(db(), actor(), coop(), *_proposal_text("proposal_title"), change,
+                                        now=request_now())
     except CoopError as exc:
         if exc.field == "title":
             exc.field = "proposal_title"

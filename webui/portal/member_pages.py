@@ -14,7 +14,7 @@ from coop.models import NotificationKind
 from coop.services import accounts, dashboard, notifications, qualification_pages, tokens
 from coop.services.actor import SCOPES
 from webui.portal.auth import PortalUser
-from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render, text
+from webui.portal.web import actor, bp, coop, db, int_field, line, me, member_required, render, text
 from webui.request_db import request_now
 
 
@@ -125,6 +125,7 @@ def create_token() -> Any:
     form = {"name": text("name"), "scopes": request.form.getlist("scopes"),
             "expires_days": text("expires_days")}
     try:
+        line("name")  # one line, as the API's token name
         days = int_field("expires_days")
         _, secret = tokens.create_token(
             db(), actor(), coop(), member, form["scopes"], name=form["name"],

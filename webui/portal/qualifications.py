@@ -14,20 +14,23 @@ from typing import Any
 from flask import flash, redirect, url_for
 
 from coop.errors import CoopError, InvalidInput
+from coop.schemas import limits
 from coop.services import members, qualification_pages
 from webui.portal.member_pages import _profile
 from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render, text
 from webui.request_db import request_now
 
 FIELDS = ("field", "level", "title", "issuer", "awarded_on")
-#: The columns' lengths (shape, read here so an over-long value is a message, not a database error).
-LONGEST = {"field": 100, "title": 200, "issuer": 200}
+#: The limits every face applies (shape, read here so an over-long value is a message, not a
+#: database error).
+LONGEST = {"field": limits.NAME, "title": limits.TITLE, "issuer": limits.TITLE}
 
 
 def _shape(form: dict[str, str]) -> tuple[dict[str, str], int | None, dt.date | None]:
     """Every shape problem at once, so the member fixes the form in one pass; what the values
     may be (a level from 1 to 8, a date not in the future) the service decides."""
     errors = {name: f"at most {most} characters" for name, most in LONGEST.items() if len(form[name]) > most}
+    errors.update({name: problem for name in LONGEST if (problem := limits.line_problem(form[name]))})
     level = awarded_on = None
     try:
         level = int_field("level")

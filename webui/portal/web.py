@@ -17,10 +17,12 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
 from coop.errors import CoopError, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from coop.models import Cooperative, Member
+from coop.schemas import limits
 from coop.services import coops
 from coop.services.actor import Actor
 from webui.converters import MAX_ID
@@ -118,6 +120,42 @@ def to_login() -> Response:
 
 def text(name: str, default: str = "") -> str:
     return (request.form.get(name) or default).strip()
+
+
+def line(name: str, default: str = "") -> str:
+    """A single-line field (a title, a name): control characters are refused, as the API's
+    ``Line`` fields refuse them. A line break in a title would become a header in the mail
+    that carries it."""
+    value = text(name, default)
+    problem = limits.line_problem(value)
+    if problem:
+        raise InvalidInput(problem, field=name)
+    return value
+
+
+def load_form(schema: type[Schema] | Schema, data: dict[str, Any],
+              rename: dict[str, str] | None = None) -> dict[str, Any]:
+    """``data`` loaded by one of the API's schemas, so a form takes what the API takes, with
+    the same limits. The first problem becomes an ``InvalidInput`` beside its field
+    (``rename`` maps a schema field to the form's name for it)."""
+    loader = schema() if isinstance(schema, type) else schema
+    try:
+        return loader.load(data)  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        field, message = _first_problem(exc.messages)
+        field = "_form" if field == "_schema" else (rename or {}).get(field, field)
+        raise InvalidInput(message, field=field) from None
+
+
+def _first_problem(messages: Any, field: str | None = None) -> tuple[str, str]:
+    """The outermost field name and first message of marshmallow's nested error messages
+    (``{"parameters": {"x": {"value": ["…"]}}}`` is a problem with ``parameters``)."""
+    if isinstance(messages, dict):
+        key, inner = next(iter(messages.items()))
+        return _first_problem(inner, field if field is not None else str(key))
+    if isinstance(messages, list) and messages:
+        return _first_problem(messages[0], field)
+    return field or "_form", str(messages)
 
 
 def decimal_field(name: str, what: str = "an amount such as 23.50") -> Decimal | None:

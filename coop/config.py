@@ -6,8 +6,22 @@ Nothing here builds an engine or touches the disk at import time (app-factory ha
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+#: Where links point when no COOP_BASE_URL is set in local mode (COOP_SECURE_COOKIES=0):
+#: `coop serve`'s own default address, the one the README's demo opens.
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
+#: The names a browser on the same machine uses; trusted in local mode only.
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+#: A host name or IPv4 address as Werkzeug matches it; a leading dot trusts every subdomain.
+_HOST = re.compile(r"\.?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable to fix."""
 
 
 def _default_instance_dir() -> Path:
@@ -30,7 +44,41 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     mail_from: str = "coop@localhost"
+    #: The address members reach the portal at (``https://coop.example.org``, no trailing
+    #: slash). Links that leave the request — reset and invitation links, links in mail —
+    #: are built from it, never from a request's Host header, which the client chooses.
+    base_url: str | None = None
+    #: Further host names the web app answers to, besides ``base_url``'s (a proxy's
+    #: internal name, say). Any other Host header is refused with 400.
+    trusted_hosts: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
+
+    def links_base(self) -> str:
+        """The address external links start with.
+
+        COOP_BASE_URL when set. Without it, local mode (COOP_SECURE_COOKIES=0, the demo on
+        one's own machine) falls back to ``LOCAL_BASE_URL``; anywhere else there is no
+        address we could honestly put in a member's mailbox, so this refuses.
+
+        :raise ConfigError: no COOP_BASE_URL outside local mode.
+        """
+        if self.base_url:
+            return self.base_url
+        if not self.secure_cookies:
+            return LOCAL_BASE_URL
+        raise ConfigError("COOP_BASE_URL is not set: give the portal's public address, e.g. "
+                          "COOP_BASE_URL=https://coop.example.org (or COOP_SECURE_COOKIES=0 for "
+                          "plain-HTTP use on this machine, which links to " + LOCAL_BASE_URL + ")")
+
+    def allowed_hosts(self) -> list[str]:
+        """The Host header values the web app accepts (ports are not compared).
+
+        :raise ConfigError: as :meth:`links_base`.
+        """
+        hosts = [urlsplit(self.links_base()).hostname or ""]
+        if not self.secure_cookies:
+            hosts += LOCAL_HOSTS
+        return list(dict.fromkeys(hosts + list(self.trusted_hosts)))
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -46,7 +94,44 @@ class Settings:
             smtp_host=env.get("COOP_SMTP_HOST") or None,
             smtp_port=int(env.get("COOP_SMTP_PORT") or 25),
             mail_from=env.get("COOP_MAIL_FROM") or "coop@localhost",
+            base_url=parse_base_url(env.get("COOP_BASE_URL") or ""),
+            trusted_hosts=parse_hosts(env.get("COOP_TRUSTED_HOSTS") or ""),
         )
+
+
+def parse_base_url(raw: str) -> str | None:
+    """``http(s)://host[:port][/path]`` without a trailing slash, or None when blank.
+
+    :raise ConfigError: anything else (a query, a fragment, credentials, no host).
+    """
+    raw = raw.strip()
+    if not raw:
+        return None
+    problem = "COOP_BASE_URL: give the portal's address as https://host[:port][/path], e.g. https://coop.example.org"
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018  (raises ValueError on a port out of range)
+    except ValueError:
+        raise ConfigError(problem) from None
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not _HOST.fullmatch(host) or host.startswith(".") \
+            or parts.query or parts.fragment or parts.username is not None or "\\" in raw:
+        raise ConfigError(problem)
+    return raw.rstrip("/")
+
+
+def parse_hosts(raw: str) -> tuple[str, ...]:
+    """COOP_TRUSTED_HOSTS: host names separated by commas or spaces; ``.example.org``
+    trusts every subdomain of example.org.
+
+    :raise ConfigError: an entry that is not a host name (a scheme, a port, a path, ``*``).
+    """
+    hosts = tuple(h.lower() for h in re.split(r"[\s,]+", raw.strip()) if h)
+    for host in hosts:
+        if not _HOST.fullmatch(host):
+            raise ConfigError(f"COOP_TRUSTED_HOSTS: '{host}' is not a host name (write coop.example.org, "
+                              "or .example.org for every subdomain; no scheme, port or path)")
+    return hosts
 
 
 def _dev_secret(instance_dir: Path) -> str:

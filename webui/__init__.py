@@ -1,7 +1,8 @@
 """The web faces over the core: the member portal and the REST API.
 
 ``create_app`` builds everything (nothing happens at import time) and never migrates: the
-schema is made by ``coop db upgrade``.
+schema is made by ``coop db upgrade``. It refuses to start without COOP_BASE_URL outside local
+mode (``coop.config.ConfigError``): the trusted hosts and every mailed link come from it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from coop.clock import utcnow
 from coop.config import Settings
 from coop.db import make_engine, make_session_factory
 from coop.ledger.keys import KeyStore
-from webui import request_db
+from webui import request_db, security
 from webui.converters import IdConverter, TextConverter
 
 #: Blueprint modules, each exposing ``init_app(app)``. Listed here so each face stays in its
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, engine: Any = None,
     app.url_map.converters["coop_id"] = IdConverter
     app.url_map.converters["default"] = TextConverter
     request_db.init_app(app)
+    security.init_app(app, settings)
     for name in FACES:
         try:
             module = importlib.import_module(name)

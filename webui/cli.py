@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from coop.cli import cli
-from coop.cli.base import Context, pass_ctx
+from coop.cli.base import Context, handle_errors, pass_ctx
 
 
 @cli.command()
@@ -18,14 +18,16 @@ from coop.cli.base import Context, pass_ctx
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True)
 @pass_ctx
+@handle_errors
 def serve(ctx: Context, host: str, port: int, threads: int) -> None:
     """Serve the portal and the REST API (run `coop db upgrade` first)."""
     import waitress
 
     from webui import create_app
 
-    app = create_app(ctx.settings)
-    click.echo(f"serving on http://{host}:{port}/ (API: /api/v1/docs)")
+    app = create_app(ctx.settings)  # refuses without COOP_BASE_URL outside local mode
+    click.echo(f"serving on http://{host}:{port}/ (API: /api/v1/docs); links in mail point at "
+               f"{ctx.settings.links_base()}")
     waitress.serve(app, host=host, port=port, threads=threads, ident="coop")
 
 

@@ -7,6 +7,7 @@ import sys
 import click
 
 from coop.cli.base import Context, cli, coop_option, handle_errors, pass_ctx, resolve_coop
+from coop.config import ConfigError
 from coop.errors import InvalidInput
 from coop.services import accounts as account_service
 from coop.services import members as member_service
@@ -31,7 +32,17 @@ def _issue(ctx: Context, member_ref: str, coop_slug: str | None, purpose: str) -
         click.echo(f"{what} for {m.name} <{m.email}>, valid for {_human(lifetime.total_seconds())}")
         click.echo(f"token: {token}")
         # The portal's own page for each purpose (a reset link reads "choose a new password").
-        click.echo(f"portal: /c/{coop.slug}/{'accept' if purpose == 'invite' else 'reset'}/{token}")
+        path = f"/c/{coop.slug}/{'accept' if purpose == 'invite' else 'reset'}/{token}"
+        click.echo(f"portal: {_links_base(ctx)}{path}")
+
+
+def _links_base(ctx: Context) -> str:
+    """The configured address, or nothing (the path alone) when there is none: the operator
+    who sends the link knows where their portal is."""
+    try:
+        return ctx.settings.links_base()
+    except ConfigError:
+        return ""
 
 
 def _human(seconds: float) -> str:

@@ -25,7 +25,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class Context:
     def __init__(self) -> None:
-        self.settings = Settings.from_env()
+        try:
+            self.settings = Settings.from_env()
+        except ValueError as exc:  # a malformed COOP_* variable: one line, not a traceback
+            fail(str(exc))
         self._engine = None
         #: The command's one reading of the clock: every service it calls gets this instant.
         self.now: dt.datetime = utcnow()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from coop.cli.base import Context, cli, coop_option, handle_errors, pass_ctx, resolve_coop
+from coop.config import parse_base_url
 from coop.services import notifications as _notifications  # noqa: F401  (subscribes the listener)
 from coop.services import outbox, proposals
 
@@ -31,11 +32,11 @@ def due(ctx: Context, coop_slug: str | None) -> None:
 
 
 @notifications.command()
-@click.option("--base-url", envvar="COOP_BASE_URL", default="",
-              help="the portal's address, put before links in mails (env COOP_BASE_URL)")
+@click.option("--base-url", default=None,
+              help="the portal's address, put before links in mails (default: COOP_BASE_URL)")
 @pass_ctx
 @handle_errors
-def send(ctx: Context, base_url: str) -> None:
+def send(ctx: Context, base_url: str | None) -> None:
     """Send pending mail through COOP_SMTP_HOST.
 
     Each mail is recorded as sent as soon as the server accepts it, so a failure later in
@@ -48,6 +49,9 @@ def send(ctx: Context, base_url: str) -> None:
             click.echo(f"no SMTP server configured (set COOP_SMTP_HOST): {outbox.waiting(session)} "
                        "message(s) stay in the outbox; see `coop notifications list`")
             return
+        # Links in mail start with the configured address; without one (outside local mode)
+        # this refuses rather than mail links that lead nowhere.
+        base_url = (parse_base_url(base_url) or "") if base_url is not None else ctx.settings.links_base()
         report = outbox.send_pending(session, ctx.settings, base_url=base_url, now=ctx.now,
                                      settle=session.commit)
     click.echo(f"sent {report.sent} message(s); {report.failed} failed (retried on the next run); "

@@ -64,9 +64,11 @@ def seed_demo(workdir: Path, **extra_env: str) -> dict[str, str]:
 @contextmanager
 def serve(env: dict[str, str], threads: int = 8) -> Iterator[Live]:
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # As an operator runs it: secure cookies (the default), so the public address is required.
+    env = {"COOP_BASE_URL": base, **env}
     process = subprocess.Popen([COOP, "serve", "--port", str(port), "--threads", str(threads)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:

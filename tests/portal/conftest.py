@@ -74,3 +74,21 @@ def text_of(response: Any) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def app_with(engine: Any, db: Any, settings: Any, clock: Any, **changes: Any) -> Any:
+    """The app as `coop serve` builds it from the test settings with ``changes`` (a base URL,
+    secure cookies…), sharing the test's rolled-back transaction and clock like the ``app``
+    fixture.
+    CSRF is off: tests that use it are about hosts, links and headers, and post directly."""
+    import dataclasses
+
+    from sqlalchemy.orm import sessionmaker
+
+    from webui import create_app
+
+    app = create_app(dataclasses.replace(settings, **changes), engine=engine, clock=clock, TESTING=True,
+                     WTF_CSRF_ENABLED=False)
+    app.extensions["coop.sessions"] = sessionmaker(
+        bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)
+    return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -47,7 +48,7 @@ def test_the_secretary_admits_a_member_and_gets_a_one_time_invitation_link(db, w
     from tests.portal.conftest import Portal
 
     hers = Portal(app.test_client())
-    path = link.split("localhost", 1)[1]
+    path = urlsplit(link).path
     done = hers.post(path, {"password": "nia's own secret", "password_again": "nia's own secret"}, form_page=path)
     assert done.status_code == 302 and done.headers["Location"].endswith(w.url("dashboard"))
 

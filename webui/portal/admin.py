@@ -12,6 +12,7 @@ from coop.errors import CoopError
 from coop.models import MemberStatus, Role
 from coop.services import accounts, coops, dashboard, member_import, members, membership
 from coop.services.members import ImportRejected
+from webui.links import external_url
 from webui.portal.web import actor, bp, coop, db, member_required, refused, render, text
 from webui.request_db import request_now
 
@@ -55,7 +56,7 @@ def _invitation_for(member: Any) -> tuple[str, str]:
     """A one-time invitation link, shown to the secretary to pass on: only for a member who
     has never set a password (the service refuses it for anyone else)."""
     token = accounts.create_invitation(db(), actor(), coop(), member, now=request_now())
-    return "invitation", url_for("portal.accept", token=token, _external=True)
+    return "invitation", external_url("portal.accept", token=token)
 
 
 @bp.route("/admin/members/<coop_id:member_id>/link", methods=["POST"])

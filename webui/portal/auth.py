@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from coop.errors import CoopError, InvalidInput
 from coop.models import Member
 from coop.services import accounts, outbox
+from webui.links import external_url
 from webui.portal.web import bp, coop, db, me, refused, render, text
 from webui.request_db import request_now
 
@@ -130,7 +131,7 @@ def forgot() -> Any:
         return refused("portal/forgot.html", InvalidInput("type the email address you log in with",
                                                           field="email"), form={"email": email}, sent=False)
     outbox.request_password_reset(
-        db(), coop(), email, lambda token: url_for("portal.reset", token=token, _external=True), now=request_now())
+        db(), coop(), email, lambda token: external_url("portal.reset", token=token), now=request_now())
     # The same answer whether or not the address is a member's: the form reveals nobody.
     return render("portal/forgot.html", form={"email": email}, sent=True)
 

@@ -13,6 +13,7 @@ from coop.errors import CoopError, InvalidInput
 from coop.models import NotificationKind
 from coop.services import accounts, dashboard, notifications, qualification_pages, tokens
 from coop.services.actor import SCOPES
+from webui.links import local_target
 from webui.portal.auth import PortalUser
 from webui.portal.web import actor, bp, coop, db, int_field, line, me, member_required, render, text
 from webui.request_db import request_now
@@ -94,11 +95,11 @@ def notifications_read() -> Any:
     assert member is not None
     which = int_field("notification_id")
     notifications.mark_read(db(), actor(), member, which, now=request_now())
-    target = text("next")
-    if which is not None and target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    flash("Marked as read.")
-    return redirect(url_for("portal.notification_list"))
+    back = url_for("portal.notification_list")
+    target = local_target(request.form.get("next"), back) if which is not None else back
+    if target == back:
+        flash("Marked as read.")
+    return redirect(target)
 
 
 # -- personal API tokens -------------------------------------------------------------------

@@ -91,5 +91,8 @@ def set_password(ctx: Context, member_ref: str, coop_slug: str | None, password_
     with ctx.session() as session:
         coop = resolve_coop(session, coop_slug)
         m = member_service.find_member(session, coop.id, member_ref)
+        replaced = m.password_hash is not None
         account_service.set_password(session, OPERATOR, m, password, now=ctx.now)
         click.echo(f"password set for {m.name} <{m.email}>")
+        if replaced:
+            click.echo("their portal sessions are logged out and their API tokens revoked")

@@ -44,6 +44,10 @@ class Member(Base):
     departed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     #: argon2 hash; NULL until the member accepts an invitation.
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    #: Part of every portal session's signed identity: raising it ends every session the
+    #: member has (logging out, a password changed or reset). A cookie is only signed, not
+    #: stored, so without a server-side value a saved copy would keep working.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     qualifications: Mapped[list[Qualification]] = relationship(
         back_populates="member", foreign_keys="Qualification.member_id",

@@ -67,18 +67,45 @@ def hash_password(password: str) -> str:
 
 def set_password(session: Session, actor: Actor, member: Member, password: str, *, now: dt.datetime) -> Member:
     """The member themself, or the operator. A secretary or admin who could set someone's
-    password could log in and vote as them."""
+    password could log in and vote as them.
+
+    A password that replaces another ends every session and API token of the member (see
+    :func:`_credentials_replaced`); the caller logs its own session in again if it should stay.
+    """
     if not actor.is_operator and actor.member_id != member.id:
         raise PermissionDenied("only the member themself sets their password; "
                                "send them a reset link to their email instead")
     if member.status == MemberStatus.DEPARTED.value:
         raise Conflict(f"{member.name} has departed; a departed member has no account",
                        field="member")
+    replaced = member.password_hash is not None
     member.password_hash = hash_password(password)
     _spend_unused_tokens(session, member, now)
     audit.record(session, actor, member.coop_id, "account.password_set", "member", member.id, now=now)
+    if replaced:
+        _credentials_replaced(session, actor, member, now)
     session.flush()
     return member
+
+
+def end_sessions(session: Session, member: Member) -> None:
+    """End every portal session of the member, on every device.
+
+    Portal sessions are signed cookies naming the member's session generation; raising it
+    (in SQL, so two concurrent logouts both count) makes every cookie signed before now
+    worthless, copies included. Used at logout and when the password changes.
+    """
+    member.session_generation = Member.session_generation + 1  # type: ignore[assignment]
+    session.flush()
+
+
+def _credentials_replaced(session: Session, actor: Actor, member: Member, now: dt.datetime) -> None:
+    """A changed or reset password means the old one may be known to someone else: whatever
+    it let them start — portal sessions, API tokens made with it — ends with it."""
+    from coop.services import tokens
+
+    end_sessions(session, member)
+    tokens.revoke_member_tokens(session, actor, member, now=now, reason="password_changed")
 
 
 def authenticate(session: Session, coop: Cooperative, email: str, password: str) -> Member:
@@ -228,10 +255,13 @@ def redeem(session: Session, coop: Cooperative, token: str, new_password: str,
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidInput("this link has already been used; ask the secretary for a new one",
                            field="token")
+    replaced = member.password_hash is not None
     member.password_hash = password_hash
     _spend_unused_tokens(session, member, now)
     action = "account.invitation_accepted" if row.purpose == INVITE else "account.password_reset"
     audit.record(session, Actor.of(member), coop.id, action, "member", member.id, token_id=row.id, now=now)
+    if replaced:
+        _credentials_replaced(session, Actor.of(member), member, now)
     session.flush()
     return member
 

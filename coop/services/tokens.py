@@ -145,6 +145,24 @@ def revoke(session: Session, actor: Actor, coop: Cooperative, token_id: int,
     return row
 
 
+def revoke_member_tokens(session: Session, actor: Actor, member: Member, *, now: dt.datetime,
+                         reason: str) -> int:
+    """Revoke every active token of ``member``; returns how many.
+
+    Not a request of its own but a consequence another service has already authorised (a
+    password changed or reset: see ``accounts.set_password``), so ``actor`` is only recorded.
+    """
+    rows = list(session.scalars(
+        select(ApiToken).where(ApiToken.member_id == member.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.id)))
+    for row in rows:
+        row.revoked_at = now
+        audit.record(session, actor, row.coop_id, "api_token.revoked", "api_token", row.id,
+                     member_id=member.id, reason=reason, now=now)
+    session.flush()
+    return len(rows)
+
+
 def list_tokens(session: Session, actor: Actor, coop: Cooperative, member: Member | None = None) -> list[ApiToken]:
     """A member's own tokens (the operator may name any member). Newest first."""
     if actor.is_operator:

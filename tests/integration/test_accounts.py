@@ -385,3 +385,57 @@ def test_two_concurrent_redemptions_of_one_token_set_the_password_once(committed
     with Session(engine) as s:
         assert accounts.authenticate(s, s.merge(coop), m.email, "first password").id == m.id
     engine.dispose()
+
+
+# -- what a new password ends ----------------------------------------------------------------
+
+def _token(db: Session, coop, m) -> int:  # type: ignore[no-untyped-def]
+    from coop.services import tokens
+
+    row, _ = tokens.create_token(db, OPERATOR, coop, m, ["read"], name="integration", now=NOW)
+    return row.id
+
+
+def test_a_changed_or_reset_password_ends_sessions_and_revokes_tokens_with_an_audit_trail(
+        db: Session, keys: KeyStore) -> None:
+    from coop.models import ApiToken
+
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    secretary = make_member(db, coop, role="secretary")
+    accounts.set_password(db, OPERATOR, m, PASSWORD, now=NOW)
+    first = _token(db, coop, m)
+    generation = m.session_generation
+    accounts.set_password(db, as_member(secretary), m, PASSWORD + "2", now=NOW)
+    assert m.session_generation == generation + 1
+    assert db.get(ApiToken, first).revoked_at == NOW
+    revoked = db.scalars(select(AuditEvent).where(AuditEvent.action == "api_token.revoked",
+                                                  AuditEvent.object_id == first)).one()
+    assert revoked.actor_id == secretary.id and revoked.details["reason"] == "password_changed"
+    second = _token(db, coop, m)
+    accounts.redeem(db, coop, accounts.create_reset(db, OPERATOR, coop, m, now=NOW), PASSWORD + "3",
+                    now=NOW + dt.timedelta(hours=1))
+    assert m.session_generation == generation + 2
+    assert db.get(ApiToken, second).revoked_at == NOW + dt.timedelta(hours=1)
+
+
+def test_a_first_password_ends_nothing_the_operator_made_for_the_member(db: Session, keys: KeyStore) -> None:
+    from coop.models import ApiToken
+
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    made = _token(db, coop, m)
+    accounts.redeem(db, coop, accounts.create_invitation(db, OPERATOR, coop, m, now=NOW), PASSWORD,
+                    now=NOW + dt.timedelta(hours=1))
+    assert db.get(ApiToken, made).revoked_at is None and m.session_generation == 0
+
+
+def test_ending_sessions_counts_every_concurrent_logout(db: Session, keys: KeyStore) -> None:
+    coop = make_coop(db, keys)
+    m = make_member(db, coop)
+    assert m.session_generation == 0
+    # Another request's logout, committed since this session read the member: the increment
+    # is the database's, not a read-modify-write of the stale 0.
+    db.execute(text("UPDATE members SET session_generation = 5 WHERE id = :id"), {"id": m.id})
+    accounts.end_sessions(db, m)
+    assert m.session_generation == 6

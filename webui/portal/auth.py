@@ -1,8 +1,12 @@
 """Logging in and out, accepting an invitation, resetting a forgotten password.
 
 Sessions are Flask-Login's; passwords and one-time tokens are the accounts service's
-(argon2, single-use digests). The session remembers a fingerprint of the password hash, so
-changing or resetting a password logs out every other session of that member.
+(argon2, single-use digests). The session cookie is signed, not stored, so it names a
+fingerprint of the member's session generation and password hash, checked on every request:
+logging out and changing or resetting a password raise the generation on the server
+(``accounts.end_sessions``), and every cookie signed before, copies included, stops working.
+Logging in starts a new session (cleared, with a new CSRF token), so nothing a visitor's
+session held before — one planted by someone else included — carries over.
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ import hashlib
 import hmac
 from typing import Any
 
-from flask import current_app, flash, redirect, request, url_for
-from flask_login import LoginManager, UserMixin, login_user, logout_user
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from coop.errors import CoopError, InvalidInput
@@ -37,7 +41,16 @@ class PortalUser(UserMixin):
 
 def fingerprint(member: Member) -> str:
     key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, (member.password_hash or "").encode(), hashlib.sha256).hexdigest()[:20]
+    state = f"{member.session_generation}:{member.password_hash or ''}"
+    return hmac.new(key, state.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def start_session(member: Member) -> None:
+    """Log ``member`` in on a fresh session: the old one's contents (and its CSRF token) are
+    dropped first, so the signed cookie and the form token both change at login."""
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches the request's token here
+    login_user(PortalUser(member))
 
 
 def init_login(app: Any) -> None:
@@ -69,14 +82,18 @@ def login() -> Any:
         # One message under the form for every failure, so it names no field to probe.
         exc.field = "_form"
         return refused("portal/login.html", exc, form=form)
-    login_user(PortalUser(member))
+    start_session(member)
     flash(f"Welcome, {member.name}.")
     return redirect(local_target(form["next"], url_for("portal.dashboard")))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    if current_user.is_authenticated:
+        # Server-side: a copy of this cookie (or the member's cookie elsewhere) is worthless now.
+        accounts.end_sessions(db(), current_user.member)
     logout_user()
+    session.clear()
     flash("You are logged out.")
     return redirect(url_for("portal.home"))
 
@@ -96,7 +113,7 @@ def _set_password_page(token: str, purpose: str) -> Any:
             exc.field = "_form"  # the token is in the link, not a field the reader can fix
         return refused(template, exc, token=token, purpose=purpose, form={})
     if member.is_active:
-        login_user(PortalUser(member))
+        start_session(member)
         flash("Your password is set and you are logged in.")
         return redirect(url_for("portal.dashboard"))
     flash("Your password is set. You can log in once the secretary has admitted you.")

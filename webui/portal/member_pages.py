@@ -7,14 +7,13 @@ import functools
 from typing import Any
 
 from flask import flash, redirect, request, url_for
-from flask_login import login_user
 
 from coop.errors import CoopError, InvalidInput
 from coop.models import NotificationKind
 from coop.services import accounts, dashboard, notifications, qualification_pages, tokens
 from coop.services.actor import SCOPES
 from webui.links import local_target
-from webui.portal.auth import PortalUser
+from webui.portal.auth import start_session
 from webui.portal.web import actor, bp, coop, db, int_field, line, me, member_required, render, text
 from webui.request_db import request_now
 
@@ -58,9 +57,10 @@ def change_password() -> Any:
             exc = InvalidInput("that is not your current password", field="current_password")
         db().rollback()
         return _profile(exc.http_status, {exc.field or "_form": exc.message})
-    # The session fingerprint follows the new hash: this session stays, the others end.
-    login_user(PortalUser(member))
-    flash("Your password is changed. Other sessions have been logged out.")
+    # Every session and API token of the member ended with the old password; this session
+    # starts again on the new one.
+    start_session(member)
+    flash("Your password is changed. Your other sessions are logged out and your API tokens revoked.")
     return redirect(url_for("portal.profile"))
 
 

@@ -402,16 +402,15 @@ def test_a_changed_or_reset_password_ends_sessions_and_revokes_tokens_with_an_au
 
     coop = make_coop(db, keys)
     m = make_member(db, coop)
-    secretary = make_member(db, coop, role="secretary")
     accounts.set_password(db, OPERATOR, m, PASSWORD, now=NOW)
     first = _token(db, coop, m)
     generation = m.session_generation
-    accounts.set_password(db, as_member(secretary), m, PASSWORD + "2", now=NOW)
+    accounts.set_password(db, as_member(m), m, PASSWORD + "2", now=NOW)
     assert m.session_generation == generation + 1
     assert db.get(ApiToken, first).revoked_at == NOW
     revoked = db.scalars(select(AuditEvent).where(AuditEvent.action == "api_token.revoked",
                                                   AuditEvent.object_id == first)).one()
-    assert revoked.actor_id == secretary.id and revoked.details["reason"] == "password_changed"
+    assert revoked.actor_id == m.id and revoked.details["reason"] == "password_changed"
     second = _token(db, coop, m)
     accounts.redeem(db, coop, accounts.create_reset(db, OPERATOR, coop, m, now=NOW), PASSWORD + "3",
                     now=NOW + dt.timedelta(hours=1))

@@ -246,6 +246,7 @@ def test_a_mail_the_server_accepted_is_never_sent_again_when_a_later_one_breaks_
         return RuntimeError("the process dies") if message["To"] == "m1@example.org" else None
 
     monkeypatch.setenv("COOP_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("COOP_BASE_URL", "https://coop.example.org")
     monkeypatch.setattr(outbox, "_connect", lambda settings: RecordingSMTP(log, crash_on_second))
     crashed = run("notifications", "send")
     assert crashed.exit_code != 0 and log == ["m0@example.org"]
@@ -263,6 +264,7 @@ def test_coop_notifications_send_records_an_unsendable_mail_and_exits_1_once(cli
         s.commit()
     log = []
     monkeypatch.setenv("COOP_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("COOP_BASE_URL", "https://coop.example.org")
     monkeypatch.setattr(outbox, "_connect", lambda settings: RecordingSMTP(log))
     first = run("notifications", "send")
     assert first.exit_code == 1 and log == ["m1@example.org"]

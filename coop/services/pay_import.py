@@ -115,6 +115,9 @@ def import_founding_pay(session: Session, actor: Actor, coop: Cooperative, text:
     if not rows:
         raise ImportRejected([RowError(2, "email", "the file has no rows")])
 
+    # Under the ledger-head lock from here to the commit: a second import of the same member
+    # running at the same moment waits, then sees this one's records as "already paid".
+    ledger.lock_head(session, coop.id)
     emails = {row["email"].lower() for row in rows}
     by_email = {m.email: m for m in session.scalars(
         select(Member).where(Member.coop_id == coop.id, Member.email.in_(emails)))}

@@ -422,6 +422,11 @@ def close(session: Session, p: Proposal, now: dt.datetime) -> Proposal:
     p.closed_at = now
     refusal = None
     if p.outcome == Outcome.PASSED.value and p.kind in executors:
+        # Executions are serialised per co-op: the ledger-head lock (which the decision record
+        # takes anyway) is taken before the policy check, so the check sees every pay change
+        # and rule change committed before it, and two executions that each keep within the
+        # pay ratio cannot break it together.
+        ledger.lock_head(session, p.coop_id)
         # Checked before the decision record is written, so the record states what happened.
         refusal = executors[p.kind].check(session, p, now)
         if refusal:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -17,6 +16,7 @@ from coop.services import elections, proposals
 from tests.clock import NOW
 from tests.factories import as_member, general_vote, make_coop, make_member, open_for_voting
 from tests.office_factories import found
+from tests.races import race as _race
 
 
 def _setup(url: str, keys: KeyStore, n: int, pay_vote: bool = False) -> tuple[int, int, list[int]]:
@@ -33,30 +33,6 @@ def _setup(url: str, keys: KeyStore, n: int, pay_vote: bool = False) -> tuple[in
         ids = (coop.id, p.id, [m.id for m in ms])
     engine.dispose()
     return ids
-
-
-def _race(url: str, jobs: list, threads_per_job: int = 1) -> list[BaseException | None]:
-    """Run each job in its own thread and session, all released at once."""
-    engine = make_engine(url, pool_size=len(jobs) + 2)
-    factory = make_session_factory(engine)
-    barrier = threading.Barrier(len(jobs))
-    results: list[BaseException | None] = [None] * len(jobs)
-
-    def run(i: int, job) -> None:
-        barrier.wait()
-        try:
-            with factory() as s, s.begin():
-                job(s)
-        except BaseException as exc:  # noqa: BLE001 — recorded for the assertion
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, j)) for i, j in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    engine.dispose()
-    return results
 
 
 def _cast(coop_id: int, pid: int, member_id: int, choice: str):

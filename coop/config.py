@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from coop.webhook_targets import TargetPolicy, parse_networks
+
 #: Where links point when no COOP_BASE_URL is set in local mode (COOP_SECURE_COOKIES=0):
 #: `coop serve`'s own default address, the one the README's demo opens.
 LOCAL_BASE_URL = "http://127.0.0.1:5000"
@@ -51,6 +53,9 @@ class Settings:
     #: Further host names the web app answers to, besides ``base_url``'s (a proxy's
     #: internal name, say). Any other Host header is refused with 400.
     trusted_hosts: tuple[str, ...] = ()
+    #: Where webhooks may be sent: the public internet, plus the networks in
+    #: COOP_WEBHOOK_ALLOW_NETWORKS (receivers on the premises). See coop/webhook_targets.py.
+    webhook_targets: TargetPolicy = TargetPolicy()
     extra: dict[str, str] = field(default_factory=dict)
 
     def links_base(self) -> str:
@@ -96,6 +101,7 @@ class Settings:
             mail_from=env.get("COOP_MAIL_FROM") or "coop@localhost",
             base_url=parse_base_url(env.get("COOP_BASE_URL") or ""),
             trusted_hosts=parse_hosts(env.get("COOP_TRUSTED_HOSTS") or ""),
+            webhook_targets=TargetPolicy(parse_networks(env.get("COOP_WEBHOOK_ALLOW_NETWORKS", ""))),
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 
 from coop.cli.base import Context, cli, handle_errors, pass_ctx
@@ -25,8 +27,9 @@ def webhooks_group() -> None:
 def deliver(ctx: Context, batches: int, batch_size: int) -> None:
     """Send every due delivery; failures are retried later with exponential backoff."""
     sent = failed = 0
+    sender = partial(webhooks.send, targets=ctx.settings.webhook_targets)
     for _ in range(batches):
-        results = webhooks.deliver_due(ctx.session, sender=webhooks.send, limit=batch_size, now=ctx.now)
+        results = webhooks.deliver_due(ctx.session, sender=sender, limit=batch_size, now=ctx.now)
         for out, result in results:
             if result.ok:
                 sent += 1

@@ -19,16 +19,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +39,10 @@ from coop.errors import InvalidInput, NotFound
 from coop.models import Cooperative, WebhookDelivery, WebhookEvent, WebhookSubscription
 from coop.services import audit, events
 from coop.services.actor import Actor
+from coop.webhook_targets import RefusedTarget, Resolver, TargetPolicy
+
+#: The public internet only: what a caller that was given no operator setting may reach.
+PUBLIC_ONLY = TargetPolicy()
 
 #: The events a subscription may ask for.
 EVENTS = ("proposal.opened", "proposal.closed", "proposal.executed", "ledger.appended",
@@ -56,11 +61,19 @@ TIMESTAMP_HEADER = "X-Coop-Timestamp"
 
 # -- subscriptions ---------------------------------------------------------------------------
 
-def _check_url(url: str) -> str:
+def _check_url(url: str, targets: TargetPolicy) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 — raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise InvalidInput("the port must be a number from 1 to 65535", field="url") from None
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
         raise InvalidInput("an http:// or https:// URL of at most 2000 characters", field="url")
+    try:
+        targets.check_host(parts.hostname)
+    except RefusedTarget as exc:
+        raise InvalidInput(str(exc), field="url") from None
     return url
 
 
@@ -74,10 +87,15 @@ def _check_events(names: list[str]) -> list[str]:
 
 def create_subscription(session: Session, actor: Actor, coop: Cooperative, url: str,
                         event_names: list[str], description: str = "", *,
-                        now: dt.datetime) -> tuple[WebhookSubscription, str]:
-    """Returns the subscription and its signing secret (shown to the admin once)."""
+                        now: dt.datetime,
+                        targets: TargetPolicy = PUBLIC_ONLY) -> tuple[WebhookSubscription, str]:
+    """Returns the subscription and its signing secret (shown to the admin once).
+
+    ``targets``: the addresses this installation sends to (the operator's
+    COOP_WEBHOOK_ALLOW_NETWORKS); a URL whose host is an address outside them, or
+    ``localhost``, is refused here, and every URL is checked again when sent."""
     actor.require_admin(coop.id)
-    url = _check_url(url)
+    url = _check_url(url, targets)
     wanted = _check_events(event_names)
     if len(description or "") > 200:
         raise InvalidInput("at most 200 characters", field="description")
@@ -204,25 +222,60 @@ def claim_due(session: Session, now: dt.datetime, limit: int = 50) -> list[Outgo
     return batch
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A receiver that redirects is answered as an error, never followed to another host.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+class _PinnedHTTP(http.client.HTTPConnection):
+    """Connects to the address already checked, never resolving the host name again, so a
+    DNS answer cannot change between the check and the connection (DNS rebinding). The
+    request still names the host (``Host`` header)."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """As :class:`_PinnedHTTP`, and the certificate is checked against the host name."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        self.tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self.tls)
+        self.address = address
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self.tls.wrap_socket(raw, server_hostname=self.host)
 
 
-def send(out: Outgoing, timeout: float = TIMEOUT_SECONDS) -> Result:
+def _connection(parts: SplitResult, address: str, timeout: float) -> http.client.HTTPConnection:
+    https = parts.scheme == "https"
+    kind = _PinnedHTTPS if https else _PinnedHTTP
+    return kind(parts.hostname or "", parts.port or (443 if https else 80), address, timeout)
+
+
+def send(out: Outgoing, timeout: float = TIMEOUT_SECONDS, *, targets: TargetPolicy = PUBLIC_ONLY,
+         resolver: Resolver = socket.getaddrinfo) -> Result:
+    """POST one delivery. The host is resolved and every address checked against
+    ``targets`` first; a refused target is not contacted, and its log entry says why.
+    Redirects are not followed (a 3xx is a failure) and the answer's body is never read."""
     start = time.monotonic()
-    request = urllib.request.Request(out.url, data=out.body, headers=out.headers, method="POST")
+    parts = urlsplit(out.url)
+    code: int | None = None
     try:
-        with _opener.open(request, timeout=timeout) as response:
-            code, error = response.status, None
-    except urllib.error.HTTPError as exc:
-        code, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        code, error = None, str(getattr(exc, "reason", exc))[:500]
+        address = targets.resolve(parts, resolver)
+        conn = _connection(parts, address, timeout)
+        try:
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            conn.request("POST", path, body=out.body, headers=out.headers)
+            code = conn.getresponse().status
+        finally:
+            conn.close()
+        error = None if 200 <= code < 300 else f"HTTP {code}"
+    except RefusedTarget as exc:
+        error = f"refused: {exc}"
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        error = str(exc)[:500] or type(exc).__name__
     return Result(code, error, int((time.monotonic() - start) * 1000))
 
 

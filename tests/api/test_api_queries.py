@@ -89,8 +89,8 @@ def deliveries(db, keys, n):
     webhooks.install()
     coop = make_coop(db, keys)
     admin = make_member(db, coop, role="admin")
-    sub, _ = webhooks.create_subscription(db, Actor.operator(), coop, "http://127.0.0.1:9/hook", ["ledger.appended"],
-                                          now=NOW)
+    sub, _ = webhooks.create_subscription(db, Actor.operator(), coop, "https://hooks.example.org/hook",
+                                          ["ledger.appended"], now=NOW)
     for _ in range(n):
         make_member(db, coop, hourly_rate="20.00")
     return coop, admin, f"/webhooks/{sub.id}/deliveries?limit=100"

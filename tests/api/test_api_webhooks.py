@@ -4,12 +4,14 @@ logged."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -17,16 +19,27 @@ from sqlalchemy import func, select
 from coop.models import WebhookDelivery, WebhookEvent
 from coop.services import checkpoints, webhooks
 from coop.services.actor import Actor
+from coop.webhook_targets import TargetPolicy
 from tests.api.conftest import make_token
 from tests.api.receiver import receiver
 from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member, make_coop, make_member
 
+#: The test receiver listens on loopback, which only an operator's allow-list opens.
+LOCAL = TargetPolicy.allowing("127.0.0.1/32")
+send_local = partial(webhooks.send, targets=LOCAL)
+
 
 @pytest.fixture(autouse=True)
 def _outbox() -> None:
     webhooks.install()
+
+
+@pytest.fixture
+def settings(settings):  # type: ignore[no-untyped-def]
+    """The app of these tests is set up to send to the local receiver."""
+    return dataclasses.replace(settings, webhook_targets=LOCAL)
 
 
 @pytest.fixture
@@ -55,9 +68,10 @@ def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
 def test_an_appended_entry_is_delivered_signed_to_a_real_receiver_and_logged(db, hook):
     coop, admin = hook
     with receiver() as rx:
-        sub, secret = webhooks.create_subscription(db, as_member(admin), coop, rx.url, ["ledger.appended"], now=NOW)
+        sub, secret = webhooks.create_subscription(db, as_member(admin), coop, rx.url, ["ledger.appended"], now=NOW,
+                                                  targets=LOCAL)
         m = make_member(db, coop, hourly_rate="21.00")  # appends the member's founding pay
-        results = webhooks.deliver_due(sessions(db), now=NOW)
+        results = webhooks.deliver_due(sessions(db), now=NOW, sender=send_local)
     assert [r.ok for _, r in results] == [True]
     assert len(rx.requests) == 1
     got = rx.requests[0]
@@ -82,19 +96,20 @@ def test_retries_back_off_and_the_log_keeps_every_attempt(db, keys, hook):
     make_member(db, coop, hourly_rate="21.00")
     with receiver() as rx:
         rx.answers = [503, 500]
-        sub, secret = webhooks.create_subscription(db, as_member(admin), coop, rx.url, ["checkpoint.signed"], now=NOW)
+        sub, secret = webhooks.create_subscription(db, as_member(admin), coop, rx.url, ["checkpoint.signed"], now=NOW,
+                                                  targets=LOCAL)
         checkpoints.sign(db, keys, coop, now=NOW)
         now = NOW
-        first = webhooks.deliver_due(sessions(db), now=now)
+        first = webhooks.deliver_due(sessions(db), now=now, sender=send_local)
         assert [r.status_code for _, r in first] == [503]
         d = db.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub.id)).one()
         assert d.status == "pending" and d.next_attempt_at == now + dt.timedelta(seconds=30)
         # Not due yet: nothing is sent.
-        assert webhooks.deliver_due(sessions(db), now=now + dt.timedelta(seconds=29)) == []
-        second = webhooks.deliver_due(sessions(db), now=now + dt.timedelta(seconds=30))
+        assert webhooks.deliver_due(sessions(db), now=now + dt.timedelta(seconds=29), sender=send_local) == []
+        second = webhooks.deliver_due(sessions(db), now=now + dt.timedelta(seconds=30), sender=send_local)
         assert [r.status_code for _, r in second] == [500]
         assert d.next_attempt_at == now + dt.timedelta(seconds=30 + 60)  # doubled
-        third = webhooks.deliver_due(sessions(db), now=now + dt.timedelta(seconds=90))
+        third = webhooks.deliver_due(sessions(db), now=now + dt.timedelta(seconds=90), sender=send_local)
         assert [r.ok for _, r in third] == [True]
     assert len(rx.requests) == 3
     attempts = [json.loads(r.body)["attempt"] for r in rx.requests]
@@ -108,17 +123,18 @@ def test_a_receiver_that_never_answers_is_given_up_after_the_last_attempt(db, ke
     coop, admin = hook
     with receiver() as rx:
         dead_url = rx.url  # the server is closed when the block ends: connection refused
-    sub, _ = webhooks.create_subscription(db, as_member(admin), coop, dead_url, ["ledger.appended"], now=NOW)
+    sub, _ = webhooks.create_subscription(db, as_member(admin), coop, dead_url, ["ledger.appended"], now=NOW,
+                                          targets=LOCAL)
     make_member(db, coop, hourly_rate="21.00")
     now = NOW
     for attempt in range(webhooks.MAX_ATTEMPTS):
-        results = webhooks.deliver_due(sessions(db), now=now)
+        results = webhooks.deliver_due(sessions(db), now=now, sender=send_local)
         assert len(results) == 1 and not results[0][1].ok and results[0][1].status_code is None
         now += dt.timedelta(hours=7)
     d = db.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub.id)).one()
     assert d.status == "failed" and d.attempts == webhooks.MAX_ATTEMPTS and d.last_error
     assert len(d.log) == webhooks.MAX_ATTEMPTS
-    assert webhooks.deliver_due(sessions(db), now=now + dt.timedelta(days=30)) == []
+    assert webhooks.deliver_due(sessions(db), now=now + dt.timedelta(days=30), sender=send_local) == []
 
 
 def test_backoff_doubles_from_30_seconds_and_is_capped_at_6_hours():
@@ -128,7 +144,7 @@ def test_backoff_doubles_from_30_seconds_and_is_capped_at_6_hours():
 
 def test_the_outbox_row_is_written_in_the_changes_transaction_and_rolled_back_with_it(db, keys, hook):
     coop, admin = hook
-    webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/h", ["ledger.appended"], now=NOW)
+    webhooks.create_subscription(db, as_member(admin), coop, "https://hooks.example.org/h", ["ledger.appended"], now=NOW)
     db.flush()
     count = lambda model: db.scalar(select(func.count()).select_from(model))  # noqa: E731
     before = (count(WebhookEvent), count(WebhookDelivery))
@@ -141,9 +157,9 @@ def test_the_outbox_row_is_written_in_the_changes_transaction_and_rolled_back_wi
 
 def test_events_go_only_to_subscriptions_that_asked_for_them(db, keys, hook):
     coop, admin = hook
-    a, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/a", ["checkpoint.signed"],
+    a, _ = webhooks.create_subscription(db, as_member(admin), coop, "https://hooks.example.org/a", ["checkpoint.signed"],
                                         now=NOW)
-    b, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/b", ["ledger.appended"],
+    b, _ = webhooks.create_subscription(db, as_member(admin), coop, "https://hooks.example.org/b", ["ledger.appended"],
                                         now=NOW)
     other = make_coop(db, keys)
     make_member(db, other, hourly_rate="20.00")  # another co-op's append reaches neither
@@ -166,7 +182,7 @@ def test_an_admin_registers_a_webhook_and_reads_its_delivery_log_over_the_api(db
         created = r.get_json()
         assert created["secret"].startswith("whsec_")
         make_member(db, coop, hourly_rate="21.00")
-        webhooks.deliver_due(sessions(db), now=NOW)
+        webhooks.deliver_due(sessions(db), now=NOW, sender=send_local)
     assert verify(created["secret"], rx.requests[0].headers, rx.requests[0].body)
     listed = api.get(base, token=token).get_json()["items"]
     assert [w["id"] for w in listed] == [created["id"]] and "secret" not in listed[0]
@@ -179,11 +195,11 @@ def test_an_admin_registers_a_webhook_and_reads_its_delivery_log_over_the_api(db
 
 def test_a_pending_delivery_of_a_deleted_webhook_is_given_up(db, keys, hook):
     coop, admin = hook
-    sub, _ = webhooks.create_subscription(db, as_member(admin), coop, "http://127.0.0.1:9/a", ["ledger.appended"],
+    sub, _ = webhooks.create_subscription(db, as_member(admin), coop, "https://hooks.example.org/a", ["ledger.appended"],
                                           now=NOW)
     make_member(db, coop, hourly_rate="21.00")
     webhooks.delete_subscription(db, as_member(admin), coop, sub.id, now=NOW)
-    assert webhooks.deliver_due(sessions(db), now=NOW) == []
+    assert webhooks.deliver_due(sessions(db), now=NOW, sender=send_local) == []
     d = db.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub.id)).one()
     assert d.status == "failed" and d.last_error == "the subscription was deleted"
 

@@ -15,6 +15,7 @@ from coop.errors import Unauthenticated
 from coop.models import ApiToken, WebhookDelivery
 from coop.services import coops, tokens, webhooks
 from coop.services.actor import Actor
+from coop.webhook_targets import TargetPolicy
 from tests.api.receiver import receiver
 from tests.cli.conftest import (  # noqa: F401  (fixtures the demo database needs)
     Coop,
@@ -62,12 +63,15 @@ def test_token_commands_refuse_bad_input_in_one_line_and_change_nothing(demo: Co
     assert too_long.exit_code == 2
 
 
-def test_coop_webhooks_deliver_sends_signed_events_and_retries_failures(demo: Coop, session_for) -> None:  # type: ignore[no-untyped-def]
+def test_coop_webhooks_deliver_sends_signed_events_and_retries_failures(demo: Coop, session_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The receiver listens on loopback, which the operator has to allow.
+    monkeypatch.setenv("COOP_WEBHOOK_ALLOW_NETWORKS", "127.0.0.1/32")
     with receiver() as rx:
         rx.answers = [500]
         with session_for() as s:
             c = coops.get_by_slug(s, "demo")
-            sub, secret = webhooks.create_subscription(s, Actor.operator(), c, rx.url, ["ledger.appended"], now=NOW)
+            sub, secret = webhooks.create_subscription(s, Actor.operator(), c, rx.url, ["ledger.appended"], now=NOW,
+                                                       targets=TargetPolicy.allowing("127.0.0.1/32"))
             sub_id = sub.id
         # A founding pay imported from the command line is appended to the ledger: the event
         # reaches the outbox in that command's commit.
@@ -95,3 +99,28 @@ def test_coop_webhooks_deliver_sends_signed_events_and_retries_failures(demo: Co
     with session_for() as s:
         d = s.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub_id)).one()
         assert d.status == "delivered" and [e["status_code"] for e in d.log] == [500, 200]
+
+
+def test_coop_webhooks_deliver_refuses_an_internal_target_in_one_line_without_contacting_it(demo: Coop, session_for) -> None:  # type: ignore[no-untyped-def]
+    with receiver() as rx:
+        with session_for() as s:
+            c = coops.get_by_slug(s, "demo")
+            # Allowed when registered (an operator's allow-list since removed, or an older version).
+            sub, _ = webhooks.create_subscription(s, Actor.operator(), c, rx.url, ["ledger.appended"], now=NOW,
+                                                  targets=TargetPolicy.allowing("127.0.0.1/32"))
+            sub_id = sub.id
+        demo.ok("members", "add", "--coop", "demo", "--name", "Ida Weber", "--email", "ida@riverside.example",
+                "--status", "active")
+        csv = demo.tmp / "pay.csv"
+        csv.write_text("email,hourly_rate,weekly_hours\nida@riverside.example,24.00,37.50\n")
+        demo.ok("pay", "import", "--coop", "demo", str(csv))
+        result = demo.ok("webhooks", "deliver")
+    assert rx.requests == []
+    assert "0 delivered, 1 failed" in result.output
+    [line] = result.stderr.splitlines()
+    assert re.fullmatch(r"delivery \d+ to http://127\.0\.0\.1:\d+/hooks/coop: refused: 127\.0\.0\.1 is loopback; "
+                        r"webhooks go to public addresses only \(an operator can allow networks with "
+                        r"COOP_WEBHOOK_ALLOW_NETWORKS\)", line), line
+    with session_for() as s:
+        d = s.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub_id)).one()
+        assert d.last_status_code is None and d.last_error.startswith("refused: ")

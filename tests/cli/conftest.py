@@ -191,8 +191,8 @@ def cli_env(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("COOP_KEY_DIR", str(tmp_path / "keys"))
     monkeypatch.setenv("COOP_SECRET_KEY", "cli-test-secret")
     monkeypatch.delenv("COOP_SLUG", raising=False)
-    for name in ("COOP_BASE_URL", "COOP_TRUSTED_HOSTS", "COOP_SECURE_COOKIES"):
-        monkeypatch.delenv(name, raising=False)  # links and hosts as in production, whatever the shell says
+    for name in ("COOP_BASE_URL", "COOP_TRUSTED_HOSTS", "COOP_SECURE_COOKIES", "COOP_WEBHOOK_ALLOW_NETWORKS"):
+        monkeypatch.delenv(name, raising=False)  # as in production, whatever the shell says
     return Coop(url=url, tmp=tmp_path, backend=request.param)
 
 

@@ -85,7 +85,8 @@ def create_webhook(slug: str) -> Response:
     data = load_body(s.WebhookCreate)
     coop = load_coop(slug)
     sub, secret = webhooks.create_subscription(get_session(), require_actor(), coop, data["url"],
-                                               data["events"], data["description"], now=request_now())
+                                               data["events"], data["description"], now=request_now(),
+                                               targets=current_app.config["COOP_SETTINGS"].webhook_targets)
     out = s.WebhookCreatedOut().dump(sub)
     out["secret"] = secret
     return json_response(out, 201)

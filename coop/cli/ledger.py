@@ -82,9 +82,10 @@ def verify(ctx: Context, coop_slug: str | None, export_path: Path | None, verifi
     """Recompute every hash from the stored rows and check them, the checkpoints and the
     signatures. Exit 1 naming the first entry that does not match."""
     saved = [(f"saved checkpoint {p.name}", p.read_text(encoding="utf-8")) for p in saved_paths]
+    now = ctx.now
     if export_path is not None:
         with progress("verified") as show:
-            result, _, source = export_file.verify_file(export_path, verifier_key, show, saved)
+            result, _, source = export_file.verify_file(export_path, verifier_key, show, saved, now=now)
         _report(result, source)
         return
     with ctx.session() as session:
@@ -95,7 +96,7 @@ def verify(ctx: Context, coop_slug: str | None, export_path: Path | None, verifi
             if name != coop.origin:
                 raise ValueError(f"the verifier key is for {name!r}, not {coop.origin!r}")
         with progress("verified") as show:
-            result = verification.verify_coop(session, coop, public_key=key, progress=show, saved=saved)
+            result = verification.verify_coop(session, coop, now=now, public_key=key, progress=show, saved=saved)
     _report(result, "the key you gave" if verifier_key else None)
 
 

@@ -139,10 +139,13 @@ def trusted_key(header: dict[str, Any], verifier_key: str | None) -> tuple[bytes
 
 def verify_file(path: Path | str, verifier_key: str | None = None,
                 progress: Callable[[int], None] | None = None,
-                saved: Sequence[tuple[str, str]] = ()) -> tuple[VerifyResult, dict[str, Any], str]:
+                saved: Sequence[tuple[str, str]] = (), *,
+                now: dt.datetime | None = None) -> tuple[VerifyResult, dict[str, Any], str]:
     """Verify an export offline: (result, header, where the key came from). ``saved`` are
     (label, signed note) of checkpoints the auditor kept from earlier: each must verify
-    with the key and match the entries at its size.
+    with the key and match the entries at its size. ``now`` (naive UTC): an export whose
+    first entry is over an hour older and that carries no checkpoint fails, as in the
+    database (exports written before ``first_appended_at`` was added cannot tell).
 
     :raise checkpoint.CheckpointError: a saved checkpoint is not signed by the key.
     """
@@ -158,11 +161,13 @@ def verify_file(path: Path | str, verifier_key: str | None = None,
                 for cp in header.get("checkpoints", [])
             ] + kept
             stated_head = (head["size"], bytes.fromhex(head["root"])) if head else None
+            first = header.get("first_appended_at")
+            started_at = dt.datetime.fromisoformat(first) if first else None
         except (KeyError, TypeError, AttributeError) as exc:
             # A file edited or written by hand: one readable error, not a traceback.
             raise ExportError(f"the export's header is malformed ({type(exc).__name__}: {exc})") from None
         result = verify(
             rows, origin=header["origin"], public_key=key, checkpoints=checkpoints,
-            head=stated_head, progress=progress,
+            head=stated_head, progress=progress, started_at=started_at, now=now,
         )
     return result, header, source

@@ -25,6 +25,7 @@ one that name what differs; both paths check the same things (tests/unit/test_ve
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from bisect import bisect_right
@@ -46,6 +47,12 @@ MAX_PROBLEMS = 1000
 
 #: Entries checked per batch (and hashed into the tree as one list).
 BATCH = 4096
+
+#: A ledger whose first entry is older than this must have a signed checkpoint. Checkpoints
+#: are signed hourly (docs/operators.md); a ledger with none after that was never signed, or
+#: its checkpoints were deleted (on PostgreSQL a TRUNCATE fired no row trigger), and then
+#: nothing signed vouches that its entries are the ones first published.
+CHECKPOINT_DUE = dt.timedelta(hours=1)
 
 _sha256 = hashlib.sha256
 
@@ -348,9 +355,15 @@ def verify(
     pay_rows_total: int | None = None,
     progress: Callable[[int], None] | None = None,
     pay_bytes: Callable[[int, Any, Any], bytes] | None = None,
+    started_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> VerifyResult:
     """Check ``rows`` (in index order; ``EntryRow`` or plain tuples of its seven fields) and
     everything stored about them.
+
+    ``started_at`` is when the first entry was appended and ``now`` the time of the check
+    (naive UTC): given both, a ledger older than ``CHECKPOINT_DUE`` with no checkpoint at all
+    (stored or saved) is a problem.
 
     ``head`` is the stored (size, root); ``nodes_root`` the root the stored subtree hashes
     give at the head's size (or a message saying why they give none). ``pay_payload(pay,
@@ -409,6 +422,12 @@ def verify(
         for cp in cps:
             add(expected, f"is missing: {cp.name} was signed for {cp.size} entries, "
                 f"only {expected} are stored")
+    if (not checkpoints and expected and started_at is not None and now is not None
+            and now - started_at > CHECKPOINT_DUE):
+        add(None, f"no checkpoint: the first entry was appended at {started_at:%Y-%m-%d %H:%M} UTC, "
+            "more than an hour ago, and no signed checkpoint vouches for the entries. Either none "
+            "was ever signed (run `coop ledger checkpoint`, hourly) or they were deleted: verify "
+            "against checkpoints you kept outside the server (--checkpoint FILE)")
     _check_signatures(result, checkpoints, origin, public_key)
     return result
 

@@ -47,6 +47,12 @@ def _entries(session: Session, coop: Cooperative, size: int) -> Iterator[Any]:
         .order_by(LedgerEntry.index).execution_options(yield_per=BATCH))
 
 
+def _first_appended_at(session: Session, coop: Cooperative) -> str | None:
+    first = session.scalar(select(LedgerEntry.appended_at).where(
+        LedgerEntry.coop_id == coop.id, LedgerEntry.index == 0))
+    return first.isoformat(timespec="seconds") if first is not None else None
+
+
 def write_json(session: Session, coop: Cooperative, out: IO[str], progress: Progress | None = None, *,
                now: dt.datetime) -> int:
     """Write the export; returns the number of entries written."""
@@ -58,6 +64,8 @@ def write_json(session: Session, coop: Cooperative, out: IO[str], progress: Prog
         "public_key": base64.b64encode(public_key).decode("ascii") if public_key else None,
         "verifier_key": notes.verifier_key(coop.origin, public_key) if public_key else None,
         "head": {"size": size, "root": root.hex()},
+        # So an offline verifier can tell a young ledger from one whose checkpoints are gone.
+        "first_appended_at": _first_appended_at(session, coop),
         "checkpoints": [
             {"size": cp.size, "root": bytes(cp.root).hex(),
              "signed_at": cp.signed_at.isoformat(timespec="seconds"), "note": cp.note}

@@ -80,10 +80,10 @@ def sign_checkpoint(session: Session, actor: Actor, keys: KeyStore, coop: Cooper
     return checkpoints.sign(session, keys, coop, now=now)
 
 
-def audit_report(session: Session, actor: Actor | None, coop: Cooperative
+def audit_report(session: Session, actor: Actor | None, coop: Cooperative, *, now: dt.datetime
                  ) -> tuple[audit_report_service.AuditReport, VerifyResult]:
     """Every pay change traced to its decision (``audit_report``), and the ledger re-verified
     from the rows (``verification``). Members only: it reads the whole ledger, which is not
     something to offer anonymous callers on demand."""
     require_reader(actor, coop)
-    return audit_report_service.report(session, coop), verification.verify_coop(session, coop)
+    return audit_report_service.report(session, coop), verification.verify_coop(session, coop, now=now)

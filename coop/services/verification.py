@@ -8,6 +8,7 @@ constant number of queries whatever the ledger's size; the entries arrive in bat
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring as _string
@@ -171,12 +172,14 @@ def entry_rows(session: Session, coop_id: int) -> Iterator[tuple[Any, ...]]:
 
 
 def verify_coop(
-    session: Session, coop: Cooperative, *, public_key: bytes | None = None,
+    session: Session, coop: Cooperative, *, now: dt.datetime, public_key: bytes | None = None,
     progress: Callable[[int], None] | None = None, saved: Sequence[tuple[str, str]] = (),
 ) -> VerifyResult:
     """Verify everything stored for ``coop``. ``public_key`` is the key the auditor trusts;
     by default the one the database publishes. ``saved`` are (label, signed note) of
     checkpoints the auditor kept: each must verify and match the entries at its size.
+    ``now`` (naive UTC): a ledger whose first entry is over an hour older and that has no
+    checkpoint fails (``verify.CHECKPOINT_DUE``).
 
     :raise checkpoint.CheckpointError: a saved checkpoint is not signed by the key.
     """
@@ -203,11 +206,13 @@ def verify_coop(
         except nodestore.MissingNodeError as exc:
             nodes_root = str(exc)
     pay_total = session.scalar(select(func.count()).select_from(PayRecord).where(PayRecord.coop_id == coop.id))
+    started_at = session.scalar(select(LedgerEntry.appended_at).where(
+        LedgerEntry.coop_id == coop.id, LedgerEntry.index == 0))
     return verify(
         entry_rows(session, coop.id), origin=coop.origin,
         public_key=key,
         checkpoints=checkpoints,
         head=(head.size, bytes(head.root)) if head is not None else None,
         nodes_root=nodes_root, pay_payload=pay_payload, pay_rows_total=pay_total, progress=progress,
-        pay_bytes=pay_bytes,
+        pay_bytes=pay_bytes, started_at=started_at, now=now,
     )

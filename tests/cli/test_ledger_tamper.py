@@ -9,6 +9,7 @@ ledger of founding pay, decisions and a pay change by vote, with a signed checkp
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 
 import pytest
@@ -91,6 +92,43 @@ def test_the_triggers_refuse_updates_and_deletes_of_the_append_only_tables(demo:
     finally:
         engine.dispose()
     demo.ok("ledger", "verify")
+
+
+@pytest.mark.parametrize("statement", [
+    "TRUNCATE checkpoints", "TRUNCATE audit_events, ballot_history", "TRUNCATE pay_records",
+    "TRUNCATE ledger_entries, ledger_nodes CASCADE"])
+def test_truncating_an_append_only_table_is_refused_on_postgresql(demo: Coop, statement: str) -> None:
+    # Row triggers do not fire on TRUNCATE; statement triggers (BEFORE TRUNCATE) refuse it.
+    if demo.backend != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE: its DELETE FROM fires the row triggers")
+    before = demo.ok("ledger", "verify").output
+    engine = demo.engine()
+    try:
+        with pytest.raises(DBAPIError, match="is append-only: TRUNCATE refused"), engine.begin() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+    assert demo.ok("ledger", "verify").output == before
+
+
+def test_verify_fails_loudly_when_a_ledger_past_its_first_hour_has_no_checkpoint(demo: Coop, tmp_path) -> None:
+    saved = tmp_path / "kept-by-the-auditor.txt"
+    saved.write_text(demo.ok("ledger", "checkpoint").output, encoding="utf-8")
+    n = size(demo)
+    # The checkpoints are deleted (a TRUNCATE did it before the statement triggers), and the
+    # ledger is older than an hour: its entries were appended long before the command's now.
+    attack(demo, ("DELETE FROM checkpoints", {}),
+           ("UPDATE ledger_entries SET appended_at = :at", {"at": dt.datetime(2026, 1, 5, 9, 30)}))
+    line = verify_fails(demo)
+    assert line.startswith("no checkpoint: the first entry was appended at 2026-01-05 09:30 UTC, more than an "
+                           "hour ago, and no signed checkpoint vouches for the entries")
+    assert line.endswith("verify against checkpoints you kept outside the server (--checkpoint FILE)")
+    export = tmp_path / "export.json"
+    demo.ok("ledger", "export", "--output", str(export))
+    assert verify_fails(demo, "--export", str(export)) == line
+    # A checkpoint the auditor kept outside the server vouches for the entries again.
+    out = demo.ok("ledger", "verify", "--checkpoint", str(saved)).output
+    assert out.startswith(f"ok: {n} entries") and "(including 1 you saved)" in out
 
 
 def test_an_edited_body_is_named(demo: Coop) -> None:

@@ -61,7 +61,7 @@ def test_processes_appending_at_once_leave_one_gapless_chain_that_verifies(commi
         # Every worker's appends are all there, each exactly once.
         assert sorted(b for b in bodies) == sorted(set(bodies))
         checkpoints.sign(s, keys, coop, now=NOW)
-        result = verification.verify_coop(s, coop)
+        result = verification.verify_coop(s, coop, now=NOW)
         assert result.ok, result.problems
     engine.dispose()
 

@@ -127,7 +127,7 @@ def test_the_ledger_in_the_database_verifies_with_its_checkpoints(db, keys, coop
     checkpoints.sign(db, keys, coop, now=NOW)
     fill(db, coop, 3)
     checkpoints.sign(db, keys, coop, now=NOW)
-    result = verification.verify_coop(db, coop)
+    result = verification.verify_coop(db, coop, now=NOW)
     assert result.ok, result.problems
     assert (result.entries, result.root, result.checkpoints) == (9, merkle.root(bodies(db, coop)), 2)
 
@@ -136,11 +136,11 @@ def test_verification_uses_a_constant_number_of_queries(db, keys, coop):
     fill(db, coop, 3)
     checkpoints.sign(db, keys, coop, now=NOW)
     with count_queries(db) as small:
-        verification.verify_coop(db, coop)
+        verification.verify_coop(db, coop, now=NOW)
     fill(db, coop, 30)
     checkpoints.sign(db, keys, coop, now=NOW)
     with count_queries(db) as large:
-        verification.verify_coop(db, coop)
+        verification.verify_coop(db, coop, now=NOW)
     assert large.count == small.count
 
 
@@ -152,7 +152,7 @@ def test_a_pay_entry_hashes_the_same_two_place_text_its_row_stores(db, coop):
     ledger.append_pay_record(db, coop, m.id, m.name, Pay(Decimal("20"), Decimal("37.5")), 52,
                              authority="founding", effective_date=m.joined_at.date(), now=NOW)
     assert b'"hourly_rate":"20.00"' in bodies(db, coop)[0]
-    assert verification.verify_coop(db, coop).ok
+    assert verification.verify_coop(db, coop, now=NOW).ok
 
 
 # -- proofs cost O(log n) reads, whatever the ledger's size ---------------------------------------
@@ -250,6 +250,6 @@ def test_a_member_renamed_after_a_pay_entry_still_verifies_against_the_name_it_r
     m = make_member(db, coop, name="Ada Okafor", hourly_rate="25.00")
     m.name = "Ada Okafor-Byrne"
     db.flush()
-    result = verification.verify_coop(db, coop)
+    result = verification.verify_coop(db, coop, now=NOW)
     assert result.ok, result.problems
     assert b'"member_name":"Ada Okafor"' in bodies(db, coop)[0]

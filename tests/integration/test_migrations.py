@@ -89,3 +89,28 @@ def test_append_only_tables_refuse_update_and_delete(empty_url):
             assert conn.execute(text("SELECT action FROM audit_events")).scalar() == "a"
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", [
+    "TRUNCATE checkpoints", "TRUNCATE audit_events, ballot_history", "TRUNCATE ledger_entries, ledger_nodes CASCADE",
+    "TRUNCATE pay_records", "TRUNCATE cooperatives CASCADE"])
+def test_append_only_tables_refuse_truncate_on_postgresql(statement):
+    # Row triggers do not fire on TRUNCATE: without statement triggers these emptied the record.
+    from sqlalchemy.exc import DBAPIError
+
+    with throwaway_database(PG, "coop_mig") as url:
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO cooperatives (slug, name, currency, public_pages, created_at)"
+                                  " VALUES ('x', 'X', 'EUR', true, CURRENT_TIMESTAMP)"))
+                conn.execute(text("INSERT INTO audit_events (coop_id, action, object_type, at, details)"
+                                  " SELECT id, 'a', 'b', CURRENT_TIMESTAMP, '{}' FROM cooperatives"))
+            with pytest.raises(DBAPIError, match="is append-only: TRUNCATE refused"), engine.begin() as conn:
+                conn.execute(text(statement))
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT action FROM audit_events")).scalar() == "a"
+        finally:
+            engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from coop.ledger import checkpoint as notes
 from coop.ledger import export, merkle, nodestore
 from coop.ledger.canonical import canonical_bytes
-from coop.ledger.verify import CheckpointRow, EntryRow, RootStack, encode, verify
+from coop.ledger.verify import CheckpointRow, EntryRow, RootStack, encode, saved_checkpoint, verify
 
 ORIGIN = "coop/test"
 KEY = notes.generate_private_key()
@@ -187,3 +188,30 @@ def test_nodestore_roots_match_the_streaming_root():
         for level, idx, h in nodestore.nodes_added_by_append(i, merkle.leaf_hash(b), lambda ks: store):
             store[(level, idx)] = h
     assert nodestore.root_from_nodes(23, store) == verify(rows(bs), origin=ORIGIN, public_key=None).root
+
+
+FIRST = dt.datetime(2026, 11, 20, 9, 0)
+
+
+@pytest.mark.parametrize("age,ok", [(dt.timedelta(minutes=59), True), (dt.timedelta(hours=1), True),
+                                    (dt.timedelta(hours=1, seconds=1), False), (dt.timedelta(days=30), False)])
+def test_a_ledger_past_its_first_hour_without_any_checkpoint_fails(age, ok):
+    bs = bodies(5)
+    result = verify(rows(bs), origin=ORIGIN, public_key=PUBLIC, started_at=FIRST, now=FIRST + age)
+    assert result.ok is ok
+    if not ok:
+        assert str(result.first).startswith("no checkpoint: the first entry was appended at 2026-11-20 09:00 UTC")
+
+
+def test_a_stored_or_saved_checkpoint_satisfies_the_first_hour_rule():
+    bs = bodies(5)
+    late = FIRST + dt.timedelta(days=2)
+    assert verify(rows(bs), origin=ORIGIN, public_key=PUBLIC, checkpoints=[signed(3, bs)],
+                  started_at=FIRST, now=late).ok
+    saved = notes.sign_checkpoint(KEY, ORIGIN, 5, merkle.root(bs))
+    kept = saved_checkpoint(saved, ORIGIN, PUBLIC, "saved checkpoint kept.txt")
+    assert verify(rows(bs), origin=ORIGIN, public_key=PUBLIC, checkpoints=[kept], started_at=FIRST, now=late).ok
+
+
+def test_an_empty_ledger_needs_no_checkpoint():
+    assert verify([], origin=ORIGIN, public_key=PUBLIC, started_at=None, now=FIRST + dt.timedelta(days=9)).ok

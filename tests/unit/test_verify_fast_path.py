@@ -234,7 +234,7 @@ def test_the_demo_ledger_is_proven_without_the_checks_one_by_one(db, keys, monke
     calls = []
     original = verifier._Pass.check
     monkeypatch.setattr(verifier._Pass, "check", lambda self, *a: calls.append(a[0]) or original(self, *a))
-    result = verification.verify_coop(db, seeded.coop)
+    result = verification.verify_coop(db, seeded.coop, now=NOW)
     assert result.ok, result.problems[:3]
     assert result.entries == seeded.ledger_size > 10
     assert calls == []

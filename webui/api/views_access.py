@@ -148,7 +148,7 @@ def audit_report(slug: str) -> Response:
     behind (founding, departures), anomalies; and the ledger re-verified from the rows
     (every hash, the stored subtree hashes, the head, every checkpoint's signature)."""
     coop = load_coop(slug)
-    report, check = public_record.audit_report(get_session(), current_actor(), coop)
+    report, check = public_record.audit_report(get_session(), current_actor(), coop, now=request_now())
     return dump(s.AuditReportOut, {
         "ok": report.ok and check.ok,
         "pay_changes": [_trace(t) for t in report.traces],

@@ -126,7 +126,7 @@ def verify() -> Any:
 @member_required
 def verify_run() -> Any:
     """Recompute every hash from the rows now. Members only: it reads the whole ledger."""
-    result = verification.verify_coop(db(), coop())
+    result = verification.verify_coop(db(), coop(), now=request_now())
     if result.ok:
         flash(f"The ledger verifies: {result.summary()}")
     return render("portal/verify.html", info=public_pages.verify_info(db(), coop()),

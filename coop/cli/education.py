@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +15,7 @@ from coop.services import education as education_service
 from coop.services import members as member_service
 from coop.services.actor import Actor
 from coop.services.education_import import import_records
+from coop.spreadsheet import SafeWriter
 
 OPERATOR = Actor.operator()
 
@@ -52,7 +52,7 @@ def report(ctx: Context, coop_slug: str | None, year_text: str | None, fmt: str)
                  "behind" if r.status == "active" and r.behind else "") for r in rep.members]
         headers = ("member_id", "name", "status", "completed_hours", "expected_hours", "due_to_date", "note")
         if fmt == "csv":
-            out = csv.writer(sys.stdout, lineterminator="\n")
+            out = SafeWriter(sys.stdout, lineterminator="\n")  # names are people's text
             out.writerow(headers)
             out.writerows(rows)
             return

@@ -10,7 +10,6 @@ the body too, so even the spreadsheet can be re-hashed.
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from coop.ledger import checkpoint as notes
 from coop.ledger import export
 from coop.ledger.verify import as_bytes
 from coop.models import Checkpoint, Cooperative, LedgerEntry, LedgerHead
+from coop.spreadsheet import SafeDictWriter
 
 BATCH = 2000
 Progress = Callable[[int], None]
@@ -127,7 +127,9 @@ def _sum_amounts(supplements: list[Any]) -> str:
 
 def write_csv(session: Session, coop: Cooperative, out: IO[str], progress: Progress | None = None) -> int:
     size, _ = _head(session, coop)
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    # Member names and titles are people's text: escaped against formula injection. The body
+    # of every real entry starts with "{", so it reaches the sheet byte for byte, to re-hash.
+    writer = SafeDictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     written = 0
     for index, kind, body, leaf in _entries(session, coop, size):

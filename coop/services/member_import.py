@@ -47,7 +47,8 @@ def _has_pay(row: dict[str, str]) -> bool:
 
 
 def _pay_csv(rows: list[dict[str, str]]) -> tuple[str, dict[int, int]]:
-    """The rows that carry pay, as the pay import reads them, and its line → our line."""
+    """The rows that carry pay, as the pay import reads them, and its line → our line.
+    (Read back by the program, not a spreadsheet: so csv.DictWriter, not coop.spreadsheet.)"""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=PAY_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

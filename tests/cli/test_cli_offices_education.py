@@ -84,6 +84,16 @@ def test_the_education_report_as_csv_adds_up_to_the_tables_total(demo: Coop) -> 
     assert "the rules expect 48 hours a year, of which 48 are paid" in table
 
 
+def test_the_education_report_csv_quotes_a_member_name_a_spreadsheet_would_run(demo: Coop) -> None:
+    evil = "=cmd|' /C calc'!A0"
+    demo.ok("members", "add", "--coop", "demo", "--name", evil, "--email", "eve@riverside.example",
+            "--status", "active")
+    rows = csv_rows(demo.ok("education", "report", "--format", "csv").output)
+    [row] = [r for r in rows if r["name"].endswith(evil)]
+    assert row["name"] == "'" + evil
+    assert row["completed_hours"] == "0.00"
+
+
 def test_a_bad_year_is_one_line_and_exit_one(demo: Coop) -> None:
     assert demo.fails("education", "report", "--year", "twenty") == (
         "error: --year: 'twenty' is not a year such as 2026")

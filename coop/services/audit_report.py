@@ -68,6 +68,22 @@ def _decision_body(body: bytes | None) -> dict | None:
         return None
 
 
+#: A decision record's ids and counts: numbers, never true/false.
+_ID_KEYS = ("proposal_id", "electorate_size")
+_TALLY_KEYS = ("yes", "no", "abstain")
+
+
+def _true_or_false(body: dict) -> list[str]:  # type: ignore[type-arg]
+    """The id and count fields of a decision record that hold a JSON boolean. Python's bool
+    is an int (True == 1), so a record saying ``"yes": true`` would otherwise pass for one
+    vote and ``"proposal_id": true`` for proposal 1."""
+    found = [k for k in _ID_KEYS if isinstance(body.get(k), bool)]
+    tally = body.get("tally")
+    if isinstance(tally, dict):
+        found += [f"tally.{k}" for k in _TALLY_KEYS if isinstance(tally.get(k), bool)]
+    return found
+
+
 def report(session: Session, coop: Cooperative) -> AuditReport:
     out = AuditReport()
     rows = session.execute(
@@ -155,7 +171,11 @@ def _check_decision(record: PayRecord, proposal: Proposal, p, decisions: dict[in
         if index > record.entry_index:
             problems.append(f"the decision record (entry {index}) comes after the pay change")
         tally = {"yes": proposal.yes_count, "no": proposal.no_count, "abstain": proposal.abstain_count}
-        if body.get("proposal_id") != proposal.id or body.get("outcome") != "passed" or body.get("tally") != tally:
+        flags = _true_or_false(body)
+        if flags:
+            problems.append(f"the decision record (entry {index}) holds true or false where a number "
+                            f"belongs ({', '.join(flags)}): JSON true is not the number 1")
+        elif body.get("proposal_id") != proposal.id or body.get("outcome") != "passed" or body.get("tally") != tally:
             problems.append(f"the decision record (entry {index}) does not show this proposal passing "
                             f"with tally {tally['yes']}/{tally['no']}/{tally['abstain']}")
     return problems

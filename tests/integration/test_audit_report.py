@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
-from coop.models import LedgerEntry
+from coop.models import LedgerEntry, PayRecord
 from coop.pay import Pay
 from coop.services import audit_report, ledger, members, proposals
 from coop.services.actor import Actor
@@ -118,3 +120,32 @@ def test_a_decision_record_not_read_back_exactly_is_an_anomaly(db, coop, staff, 
     (trace,) = audit_report.report(db, coop).traces
     assert [str(a) for a in audit_report.report(db, coop).anomalies] == [
         f"entry {trace.entry_index}, proposal {p.id}: the decision is not on the ledger"]
+
+
+def test_true_in_a_decision_records_tally_is_not_one_vote(db, coop, staff):
+    p = pay_vote(db, coop, staff[0], staff[1], staff[1:], "23.00", ["yes", "abstain", "abstain"])
+    assert (p.yes_count, p.no_count, p.abstain_count) == (1, 0, 2) and audit_report.report(db, coop).ok
+    # Python reads true == 1 and false == 0: the tally would compare equal.
+    _forge_decision(db, coop, p.decision_entry_index,
+                    lambda body: body.replace(b'"yes":1', b'"yes":true').replace(b'"no":0', b'"no":false'))
+    (trace,) = audit_report.report(db, coop).traces
+    assert [str(a) for a in audit_report.report(db, coop).anomalies] == [
+        f"entry {trace.entry_index}, proposal {p.id}: the decision record (entry {p.decision_entry_index}) holds "
+        "true or false where a number belongs (tally.yes, tally.no): JSON true is not the number 1"]
+
+
+def test_true_as_a_decision_records_proposal_id_is_not_proposal_1(db, coop, staff):
+    # Proposal ids depend on the database's sequence, so the check is run on proposal 1 directly.
+    p = pay_vote(db, coop, staff[0], staff[1], staff[1:], "23.00", ["yes", "yes", "abstain"])
+    record = db.scalars(select(PayRecord).where(PayRecord.proposal_id == p.id)).one()
+    body = json.loads(bytes(db.get(LedgerEntry, (coop.id, p.decision_entry_index)).body))
+    as_first = SimpleNamespace(**{k: getattr(p, k) for k in (
+        "kind", "outcome", "executed_at", "subject_member_id", "details", "decision_entry_index",
+        "yes_count", "no_count", "abstain_count", "title", "status")}, id=1)
+    genuine = json.dumps({**body, "proposal_id": 1}).encode()
+    forged = json.dumps({**body, "proposal_id": True}).encode()
+    pay = ledger.pay_from_record(record)
+    assert audit_report._check_decision(record, as_first, pay, {p.decision_entry_index: genuine}) == []
+    assert audit_report._check_decision(record, as_first, pay, {p.decision_entry_index: forged}) == [
+        f"the decision record (entry {p.decision_entry_index}) holds true or false where a number belongs "
+        "(proposal_id): JSON true is not the number 1"]

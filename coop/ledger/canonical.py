@@ -61,38 +61,39 @@ def canonical_bytes(obj: Mapping[str, Any]) -> bytes:
     return rfc8785.dumps(_plain(obj, ""))
 
 
-def _refuse_float(text: str) -> Any:
-    raise ValueError(f"ledger entry contains the number {text}: {_NO_FLOATS}")
-
-
-def _refuse_constant(text: str) -> Any:
-    raise ValueError(f"ledger entry contains {text}, which is not JSON")
+def _refuse_number(text: str) -> Any:
+    # json calls this for every number that is not an integer: fractions and exponents
+    # (23.5, 2.0, 1e3) and the constants NaN, Infinity and -Infinity, which JSON does not
+    # even have. canonical_bytes never writes any of them, so one refusal covers all.
+    raise ValueError(f"ledger entry holds the number {text}: numbers in an entry are whole; {_NO_FLOATS}")
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # Two values for one key would let a reader and a verifier see different entries.
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"ledger entry repeats the key {key!r}")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        keys = [key for key, _ in pairs]
+        repeated = next(key for i, key in enumerate(keys) if key in keys[:i])
+        raise ValueError(f"ledger entry repeats the key {repeated!r}")
     return out
 
 
-def decode(data: bytes) -> dict[str, Any]:
-    """Read back an entry's canonical bytes.
+#: The one JSON decoder for ledger entries, used by :func:`decode` and by the verifier
+#: (``coop.ledger.verify``): stricter than ``json.loads``, as befits data read back from an
+#: untrusted database, it refuses what :func:`canonical_bytes` never writes (numbers that
+#: are not integers, NaN/Infinity, repeated keys). Built once: ``json.loads`` with arguments
+#: builds a decoder per call.
+DECODER = json.JSONDecoder(parse_float=_refuse_number, parse_constant=_refuse_number,
+                           object_pairs_hook=_refuse_duplicates)
 
-    Stricter than ``json.loads``, as befits data read back from an untrusted database: floats,
-    NaN/Infinity and repeated keys are refused (:func:`canonical_bytes` never writes them).
+
+def decode(data: bytes | str) -> dict[str, Any]:
+    """Read back an entry's canonical bytes with :data:`DECODER`.
 
     :raise ValueError: not UTF-8 JSON, not an object, or holds something refused above.
     """
-    value = json.loads(
-        data,
-        parse_float=_refuse_float,
-        parse_constant=_refuse_constant,
-        object_pairs_hook=_refuse_duplicates,
-    )
+    text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+    value = DECODER.decode(text)
     if not isinstance(value, dict):
         raise ValueError(f"a ledger entry is a JSON object, not {type(value).__name__}")
     return value

@@ -38,7 +38,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from coop.ledger import checkpoint as notes
-from coop.ledger.canonical import canonical_bytes
+from coop.ledger.canonical import DECODER, canonical_bytes, decode
 from coop.ledger.merkle import EMPTY_ROOT
 
 #: Stop collecting after this many problems (the count goes on), so a wholly rewritten
@@ -212,18 +212,9 @@ def as_bytes(value: Any) -> bytes:
     return bytes(value)
 
 
-def _refuse_float(text: str) -> Any:
-    raise ValueError(f"holds the number {text}: money and hours are decimal strings")
-
-
-def _refuse_constant(text: str) -> Any:
-    raise ValueError(f"holds {text}, which is not JSON")
-
-
-_decoder = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_constant)
-#: ``(value, end)`` of the JSON value at the start of a string (json.loads, minus its
-#: per-call overhead).
-_scan = make_scanner(_decoder)
+#: ``(value, end)`` of the JSON value at the start of a string, read by the one decoder of
+#: ledger entries (``canonical.DECODER``), without ``json.loads``' per-call overhead.
+_scan = make_scanner(DECODER)
 
 
 def _not_json(value: Any) -> Any:
@@ -548,7 +539,7 @@ class _Pass:
     def check(self, index: int, kind: str, body: bytes, leaf: bytes, row: Any) -> bool:
         """Every check of one entry, each naming what does not match. True when one fails."""
         add = self.result.add
-        decoded, bad = _check_body(add, index, kind, body, _decoder.decode)
+        decoded, bad = _check_body(add, index, kind, body)
         stored_leaf, stored_node, pay = row[3], row[4], row[5]
         if stored_leaf is not None and stored_leaf != leaf and as_bytes(stored_leaf) != leaf:
             add(index, "leaf hash does not match its body")
@@ -562,14 +553,12 @@ class _Pass:
         _check_checkpoints(self.result, cps, self.stack.root(), self.first_bad)
 
 
-def _check_body(add: Callable[[int | None, str], None], index: int, kind: str, body: bytes,
-                decode: Callable[[str], Any]) -> tuple[dict[str, Any] | None, bool]:
+def _check_body(add: Callable[[int | None, str], None], index: int, kind: str,
+                body: bytes) -> tuple[dict[str, Any] | None, bool]:
     """Parse an entry's body and check it names its own position and kind: (parsed, bad)."""
     try:
-        decoded = decode(body.decode("utf-8"))
-        if not isinstance(decoded, dict):
-            raise ValueError("is not a JSON object")
-    except (ValueError, UnicodeDecodeError) as exc:
+        decoded = decode(body)
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         add(index, f"body is not a ledger entry: {exc}")
         return None, True
     bad = False

@@ -119,7 +119,7 @@ def test_decode_reads_back_the_entry():
     [
         (b'{"hourly_rate":23.5}', "never floats"),
         (b'{"x":1e3}', "never floats"),
-        (b'{"x":NaN}', "not JSON"),
+        (b'{"x":NaN}', "holds the number NaN"),
         (b'{"a":1,"a":2}', "repeats the key"),
         (b"[1,2]", "JSON object"),
         (b"{", None),

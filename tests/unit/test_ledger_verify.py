@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from coop.ledger import checkpoint as notes
 from coop.ledger import export, merkle, nodestore
-from coop.ledger.canonical import canonical_bytes
+from coop.ledger.canonical import canonical_bytes, decode
 from coop.ledger.verify import CheckpointRow, EntryRow, RootStack, encode, saved_checkpoint, verify
 
 ORIGIN = "coop/test"
@@ -114,6 +114,20 @@ def test_a_repeated_key_is_refused():
     body = b'{"index":0,"index":0,"kind":"pay"}'
     result = verify([EntryRow(0, "pay", body)], origin=ORIGIN, public_key=PUBLIC)
     assert not result.ok
+    assert str(result.first) == "entry 0: body is not a ledger entry: ledger entry repeats the key 'index'"
+
+
+@pytest.mark.parametrize("number", ["2.0", "1e3", "23.50", "NaN", "-Infinity"])
+def test_the_verifier_and_decode_refuse_a_number_that_is_not_whole_with_one_message(number):
+    # One decoder (canonical.DECODER) reads entries for both, so both say the same thing.
+    body = b'{"index":0,"kind":"decision","yes":' + number.encode() + b"}"
+    message = (f"ledger entry holds the number {number}: numbers in an entry are whole; "
+               "money and hours are decimal strings, never floats")
+    with pytest.raises(ValueError) as caught:
+        decode(body)
+    assert str(caught.value) == message
+    result = verify([EntryRow(0, "decision", body)], origin=ORIGIN, public_key=None)
+    assert [str(p) for p in result.problems] == [f"entry 0: body is not a ledger entry: {message}"]
 
 
 def test_pay_rows_are_compared_with_the_entry_and_the_differing_field_is_named():

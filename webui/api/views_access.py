@@ -81,7 +81,9 @@ def revoke_token(slug: str, token_id: int) -> Response:
            errors=(401, 403, 404, 415, 422))
 def create_webhook(slug: str) -> Response:
     """Events: proposal.opened, proposal.closed, proposal.executed, ledger.appended,
-    checkpoint.signed. The signing secret is in the answer once: store it."""
+    checkpoint.signed. The signing secret is in the answer once: store it. A URL whose host
+    is a loopback, private, link-local or other internal address is refused (422 on url)
+    unless the operator allows its network (COOP_WEBHOOK_ALLOW_NETWORKS)."""
     data = load_body(s.WebhookCreate)
     coop = load_coop(slug)
     sub, secret = webhooks.create_subscription(get_session(), require_actor(), coop, data["url"],

@@ -7,7 +7,7 @@ it, whether the table is named or reached by ``TRUNCATE … CASCADE``. SQLite ha
 (its ``DELETE FROM t`` fires the row triggers made with the tables), so nothing changes there.
 
 Revision ID: hba000000b
-Revises: g7a0000007
+Revises: h8a0000008
 Create Date: 2026-12-04 10:30:00
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = 'hba000000b'
-down_revision = 'g7a0000007'
+down_revision = 'h8a0000008'
 branch_labels = None
 depends_on = None
 

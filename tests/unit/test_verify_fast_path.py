@@ -233,11 +233,13 @@ def test_the_demo_ledger_is_proven_without_the_checks_one_by_one(db, keys, monke
     seeded = seed_demo(db, keys, slug="fastpath", now=NOW)
     calls = []
     original = verifier._Pass.check
-    monkeypatch.setattr(verifier._Pass, "check", lambda self, *a: calls.append(a[0]) or original(self, *a))
+    monkeypatch.setattr(verifier._Pass, "check", lambda self, *a: calls.append(a) or original(self, *a))
     result = verification.verify_coop(db, seeded.coop, now=NOW)
     assert result.ok, result.problems[:3]
     assert result.entries == seeded.ledger_size > 10
-    assert calls == []
+    # Only a body the fast path flags by design goes through the checks one by one: the
+    # election's random tie-break root holds sixteen decimal digits in a row now and then.
+    assert [index for index, _kind, body, *_ in calls if not verifier._risky(body)] == []
 
 
 texts = st.text(max_size=8)

@@ -97,5 +97,8 @@ class Candidacy(Base):
     affirmed_pale_text: Mapped[str | None] = mapped_column(Text, default=None)
     #: Why the candidate was dropped when voting opened, naming the boundary and numbers.
     dropped_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    #: What the candidate says to the voters, written when standing or accepting; shown on
+    #: the election page and the ballot beside their verified qualifications.
+    statement: Mapped[str | None] = mapped_column(String(1000), default=None)  # coop.schemas.limits.STATEMENT
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="raise_on_sql")

@@ -14,6 +14,9 @@ import re
 TITLE = 200
 #: A proposal's body, a rule's text, a comment: about ten pages of prose.
 BODY = 20_000
+#: A candidate's statement to the voters: a short pitch (about 150 words), not an essay.
+#: The column (``Candidacy.statement``) holds this many.
+STATEMENT = 1000
 #: A short name: a token's, a supplement's kind, a qualification field, a rule or parameter key.
 NAME = 100
 #: A rule parameter's value ("2/3 of cast", "0.00").

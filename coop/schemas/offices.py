@@ -168,11 +168,16 @@ class CandidacyOut(Schema):
     affirmed_pale_version = fields.String(dump_only=True, allow_none=True)
     dropped_reason = fields.String(dump_only=True, allow_none=True, metadata={
         "description": "why the candidate was dropped when voting opened, naming the boundary and numbers"})
+    statement = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "the candidate's statement to the voters, written when standing or accepting"})
 
 
 class StandIn(Schema):
     affirmed_pale_version = Line(required=True, validate=validate.Length(1, 200), metadata={
         "description": "the pale's version as you read it (ElectionOut.pale.version)"})
+    statement = Str(load_default=None, allow_none=True, validate=validate.Length(max=limits.STATEMENT), metadata={
+        "description": f"what you say to the voters (at most {limits.STATEMENT} characters); shown on the "
+                       "election page and the ballot beside your verified qualifications"})
 
 
 class NominateIn(Schema):

@@ -38,6 +38,7 @@ from coop.models import (
     ProposalStatus,
     Rule,
 )
+from coop.schemas import limits
 from coop.services import audit, ledger, offices, pale, proposals
 from coop.services.actor import Actor
 
@@ -133,10 +134,29 @@ def eligibility(session: Session, coop: Cooperative, election_id: int, member: M
     return _outside(session, p, _office(session, p), {member.id}, now).get(member.id, [])
 
 
+def eligible_to_stand(session: Session, coop: Cooperative, election_id: int, member_ids: set[int],
+                      now: dt.datetime) -> dict[int, list[str]]:
+    """member id → why they may not stand (or be nominated) now, for every member asked
+    about (empty list: they may), in a constant number of queries: the nominate form offers
+    only those who may, and says why the others may not."""
+    p = get_election(session, coop, election_id, now=now)
+    found = _outside(session, p, _office(session, p), member_ids, now) if member_ids else {}
+    return {mid: found.get(mid, []) for mid in member_ids}
+
+
+def _statement(text: str | None) -> str | None:
+    text = (text or "").strip()
+    if len(text) > limits.STATEMENT:
+        raise InvalidInput(f"a statement is at most {limits.STATEMENT} characters; this one has {len(text)}",
+                           field="statement")
+    return text or None
+
+
 def _affirm(session: Session, p: Proposal, affirmed_pale_version: str | None) -> pale.Statement:
     stmt = pale.statement(session, p.coop_id)
     if not affirmed_pale_version:
-        raise InvalidInput(f"standing means affirming the pale ({stmt.version}): {stmt.text}",
+        # The pale's text is on the page beside the box; repeating it here only buried the fix.
+        raise InvalidInput(f"tick the box to affirm the pale ({stmt.version}): standing means affirming it",
                            field="affirmed_pale_version")
     if affirmed_pale_version != stmt.version:
         raise Conflict(f"the pale has changed since you read it: it is now {stmt.version}; read it "
@@ -145,9 +165,10 @@ def _affirm(session: Session, p: Proposal, affirmed_pale_version: str | None) ->
 
 
 def stand(session: Session, actor: Actor, coop: Cooperative, election_id: int,
-          affirmed_pale_version: str | None, now: dt.datetime) -> Candidacy:
+          affirmed_pale_version: str | None, statement: str | None = None, *, now: dt.datetime) -> Candidacy:
     """The acting member stands: a self-nomination, the acceptance of a nomination, or standing
-    again after declining or withdrawing. They affirm the pale's text as it now reads."""
+    again after declining or withdrawing. They affirm the pale's text as it now reads, and may
+    write a short statement to the voters."""
     member = actor.require_member(coop.id, scope="propose")
     p = get_election(session, coop, election_id, lock=True, now=now)
     _nominations_open(p, now)
@@ -157,11 +178,13 @@ def stand(session: Session, actor: Actor, coop: Cooperative, election_id: int,
     office = _office(session, p)
     _refuse_outside(session, p, office, member, now)
     stmt = _affirm(session, p, affirmed_pale_version)
+    pitch = _statement(statement)
     if c is None:
         c = Candidacy(proposal_id=p.id, member_id=member.id, nominated_by_id=member.id, nominated_at=now)
         session.add(c)
     c.status, c.decided_at = CS.STANDING.value, now
     c.affirmed_pale_version, c.affirmed_pale_text = stmt.version, stmt.text
+    c.statement = pitch
     session.flush()
     audit.record(session, actor, coop.id, "candidacy.standing", "candidacy", c.id, proposal_id=p.id,
                  member_id=member.id, affirmed_pale_version=stmt.version, now=now)
@@ -169,7 +192,8 @@ def stand(session: Session, actor: Actor, coop: Cooperative, election_id: int,
 
 
 def accept_nomination(session: Session, actor: Actor, coop: Cooperative, election_id: int,
-                      affirmed_pale_version: str | None, now: dt.datetime) -> Candidacy:
+                      affirmed_pale_version: str | None, statement: str | None = None, *,
+                      now: dt.datetime) -> Candidacy:
     """``stand``, for a member who holds a nomination by another: refused if they hold none, so
     an integration that meant to accept does not silently self-nominate."""
     member = actor.require_member(coop.id, scope="propose")
@@ -179,7 +203,7 @@ def accept_nomination(session: Session, actor: Actor, coop: Cooperative, electio
         raise Conflict("you have no nomination to accept in this election"
                        + (f" (your candidacy is {c.status})" if c else "; to put yourself forward, "
                           "POST …/candidacies"), field="status")
-    return stand(session, actor, coop, election_id, affirmed_pale_version, now=now)
+    return stand(session, actor, coop, election_id, affirmed_pale_version, statement, now=now)
 
 
 def nominate(session: Session, actor: Actor, coop: Cooperative, election_id: int, nominee: Member,

@@ -104,6 +104,12 @@ class CandidateLine:
     approvals: int | None = None
     elected: bool = False
     qualified: bool = False
+    #: The candidate's verified qualifications: "accounting, EQF 6 (Chamber of Commerce)".
+    qualifications: tuple[str, ...] = ()
+
+    @property
+    def statement(self) -> str | None:
+        return self.candidacy.statement
 
 
 @dataclass(frozen=True)
@@ -126,14 +132,22 @@ class ElectionPage:
     #: or the reader is not a member.
     my_breaches: list[str] | None
     nominations_open: bool
-    #: Members who may be nominated: active, and not yet in this election.
+    #: Members who may be nominated: active, not yet in this election, and within the pale.
     nominees: list[tuple[int, str]]
+    #: Active members not in this election whom the pale keeps out, with why (boundary and
+    #: numbers), so the nominate form never offers a nomination it would refuse.
+    cannot_stand: list[tuple[str, list[str]]]
     in_electorate: bool
     my_ballot: Ballot | None
     my_history: list[BallotChange]
     opinions: list[ExpertOpinion]
     result: dict[str, Any] | None
     names: dict[int, str] = field(default_factory=dict)
+    #: The reader may open nominations, open voting or withdraw (its author or a secretary).
+    can_manage: bool = False
+    #: During the nomination period: when voting may open, and whether it may now.
+    voting_opens_at: dt.datetime | None = None
+    can_open_voting: bool = False
 
     @property
     def on_ballot(self) -> list[CandidateLine]:
@@ -162,10 +176,17 @@ def election_page(session: Session, coop: Cooperative, election_id: int, reader:
         names.update(session.execute(select(Member.id, Member.name).where(Member.id.in_(nominator_ids))).all())
     for c in (result or {}).get("candidates", []):
         names.setdefault(c["member_id"], c["name"])
+    held: dict[int, list[str]] = {}
+    if cands:  # one query for every candidate's verified qualifications
+        for q in session.scalars(select(Qualification).where(
+                Qualification.member_id.in_({c.member_id for c in cands}),
+                Qualification.verified_at.is_not(None)).order_by(Qualification.field, Qualification.id)):
+            held.setdefault(q.member_id, []).append(f"{q.field}, EQF {q.level} ({q.issuer})")
     lines = [CandidateLine(c, c.member.name, "themselves" if c.nominated_by_id == c.member_id
                            else names.get(c.nominated_by_id, f"member {c.nominated_by_id}"),
                            counts.get(c.member_id) if result else None,
-                           c.member_id in elected, c.member_id in qualified) for c in cands]
+                           c.member_id in elected, c.member_id in qualified,
+                           tuple(held.get(c.member_id, ()))) for c in cands]
     if result:  # rank order at the close: approvals, then as the count ranked them
         rank = {m: i for i, m in enumerate(result.get("qualified", []))}
         lines.sort(key=lambda ln: (-(ln.approvals or 0), rank.get(ln.candidacy.member_id, len(rank)),
@@ -174,16 +195,20 @@ def election_page(session: Session, coop: Cooperative, election_id: int, reader:
                         and (p.deliberation_ends_at is None or now < p.deliberation_ends_at))
     mine = next((c for c in cands if reader is not None and c.member_id == reader.id), None)
     breaches = nominees = None
+    cannot: list[tuple[str, list[str]]] = []
     in_electorate, ballot, history = False, None, []
     if is_member:
         assert reader is not None
         if nominations_open:
             breaches = elections.eligibility(session, coop, p.id, reader, now)
             taken = {c.member_id for c in cands}
-            nominees = [(i, n) for i, n in session.execute(
+            others = [(i, n) for i, n in session.execute(
                 select(Member.id, Member.name).where(Member.coop_id == coop.id,
                                                      Member.status == MemberStatus.ACTIVE.value)
                 .order_by(Member.name, Member.id)) if i not in taken and i != reader.id]
+            why = elections.eligible_to_stand(session, coop, p.id, {i for i, _ in others}, now)
+            nominees = [(i, n) for i, n in others if not why[i]]
+            cannot = [(n, why[i]) for i, n in others if why[i]]
         if p.status in (S.VOTING.value, S.CLOSED.value):
             in_electorate = session.get(ElectorateMember, (p.id, reader.id)) is not None
             ballot = session.scalars(select(Ballot).where(Ballot.proposal_id == p.id,
@@ -202,8 +227,13 @@ def election_page(session: Session, coop: Cooperative, election_id: int, reader:
     return ElectionPage(
         proposal=p, office=office, candidates=lines, statement=pale.statement(session, coop.id),
         mine=mine, my_breaches=breaches, nominations_open=nominations_open, nominees=nominees or [],
+        cannot_stand=cannot,
         in_electorate=in_electorate, my_ballot=ballot, my_history=history, opinions=opinions,
         result=result, names=names,
+        can_manage=is_member and reader is not None and (reader.id == p.author_id or reader.is_secretary),
+        voting_opens_at=p.deliberation_ends_at if p.status == S.DELIBERATION.value else None,
+        can_open_voting=(p.status == S.DELIBERATION.value and p.deliberation_ends_at is not None
+                         and now >= p.deliberation_ends_at),
     )
 
 

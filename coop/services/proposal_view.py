@@ -57,6 +57,10 @@ class ProposalView:
     can_manage: bool
     can_take_part: bool
     my_qualifications: list[Qualification] = field(default_factory=list)
+    #: During deliberation: when voting may open (the end of the notice period), and whether
+    #: that moment has come, so the page offers "Open voting" only when it would succeed.
+    voting_opens_at: dt.datetime | None = None
+    can_open_voting: bool = False
 
     @property
     def results_visible(self) -> bool:
@@ -112,6 +116,9 @@ def view(session: Session, coop: Cooperative, proposal_id: int, member: Member |
         live_results=live, tally=tally, in_electorate=in_electorate, my_ballot=ballot,
         can_manage=is_member and member is not None and (member.id == p.author_id or member.is_secretary),
         can_take_part=is_member, my_qualifications=quals,
+        voting_opens_at=p.deliberation_ends_at if p.status == S.DELIBERATION.value else None,
+        can_open_voting=(p.status == S.DELIBERATION.value and p.deliberation_ends_at is not None
+                         and now >= p.deliberation_ends_at),
     )
 
 

@@ -34,6 +34,12 @@ class Portal:
     def __init__(self, client: Any):
         self.client = client
 
+    def refused(self, response: Any) -> Any:
+        """A refused form redirects (303, post/redirect/get) to the page it lives on, which
+        shows the message once: that page's response."""
+        assert response.status_code == 303, (response.status_code, response.get_data(as_text=True)[:500])
+        return self.client.get(response.headers["Location"])
+
     def get(self, url: str, **kw: Any) -> Any:
         return self.client.get(url, **kw)
 

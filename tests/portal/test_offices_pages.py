@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from coop.governance.offices import add_months
-from coop.models import Ballot, BallotChange, Candidacy, LearningRecord
+from coop.models import Ballot, BallotChange, Candidacy, LearningRecord, Proposal
 from coop.pay import Pay, Supplement, SupplementReason
-from coop.services import education, elections, ledger, offices, pay, proposals, recalls
+from coop.services import education, elections, ledger, offices, pale, pay, proposals, recalls
 from tests.clock import NOW
 from tests.dbstate import assert_unchanged, snapshot
 from tests.factories import as_member, make_coop, make_member
@@ -135,8 +135,7 @@ def test_a_candidacy_outside_the_pale_is_refused_with_the_boundary_and_numbers_a
     before = snapshot(db)
     response = portal.post(url(coop, f"elections/{p.id}/stand"),
                            {"affirm": "yes", "pale_version": "pale.standing v1"})
-    assert response.status_code == 422
-    assert "active for 5 months; the rules require 6" in text_of(response)
+    assert "active for 5 months; the rules require 6" in text_of(portal.refused(response))
     assert_unchanged(db, before)
 
 
@@ -147,8 +146,8 @@ def test_standing_needs_the_pale_affirmed_and_records_the_affirmation(db, coop, 
     page = portal.get(url(coop, f"elections/{p.id}")).get_data(as_text=True)
     version = re.search(r'name="pale_version" value="([^"]+)"', page).group(1)
     before = snapshot(db)
-    refused = portal.post(url(coop, f"elections/{p.id}/stand"), {"pale_version": version})
-    assert refused.status_code == 422 and "standing means affirming the pale" in text_of(refused)
+    refused = portal.refused(portal.post(url(coop, f"elections/{p.id}/stand"), {"pale_version": version}))
+    assert "tick the box to affirm the pale" in text_of(refused)
     assert 'id="e-affirmed_pale_version"' in refused.get_data(as_text=True)
     assert_unchanged(db, before)
     done = portal.post(url(coop, f"elections/{p.id}/stand"), {"affirm": "yes", "pale_version": version})
@@ -181,8 +180,8 @@ def test_a_nominee_accepts_or_declines_and_the_page_says_who_nominated_them(db, 
     assert portal.post(url(coop, f"elections/{p.id}/nominate"), {"member": str(ben.id)}).status_code == 302
     assert portal.post(url(coop, f"elections/{p.id}/nominate"), {"member": str(cleo.id)}).status_code == 302
     before = snapshot(db)
-    again = portal.post(url(coop, f"elections/{p.id}/nominate"), {"member": str(ben.id)})
-    assert again.status_code == 409 and "Ben Brecht is nominated in this election already" in text_of(again)
+    again = portal.refused(portal.post(url(coop, f"elections/{p.id}/nominate"), {"member": str(ben.id)}))
+    assert "Ben Brecht is nominated in this election already" in text_of(again)
     assert_unchanged(db, before)
     portal.logout(coop)
 
@@ -252,13 +251,13 @@ def test_a_ballot_for_someone_not_standing_or_for_no_one_is_refused_and_changes_
     dan = people[3]
     portal.login(coop, dan)
     before = snapshot(db)
-    stranger = ballot(portal, coop, voting, dan.id)
-    assert stranger.status_code == 422 and f"not standing in this election: member(s) {dan.id}" in text_of(stranger)
+    stranger = portal.refused(ballot(portal, coop, voting, dan.id))
+    assert f"not standing in this election: member(s) {dan.id}" in text_of(stranger)
     assert 'id="e-approvals"' in stranger.get_data(as_text=True)
-    empty = ballot(portal, coop, voting)
-    assert empty.status_code == 422 and "approve at least one candidate, or abstain" in text_of(empty)
+    empty = portal.refused(ballot(portal, coop, voting))
+    assert "approve at least one candidate, or abstain" in text_of(empty)
     junk = portal.post(url(coop, f"elections/{voting.id}/ballot"), {"choice": "approve", "approve": "x"})
-    assert junk.status_code == 422
+    assert "approvals are candidates on the ballot" in text_of(portal.refused(junk))
     assert_unchanged(db, before)
 
 
@@ -531,3 +530,98 @@ def test_each_page_issues_the_same_number_of_queries_for_a_small_and_a_larger_co
         counts.append(_counts(db, c, base, portal, p))
         portal.logout(c)
     assert counts[0] == counts[1], counts
+
+
+# -- issue 16: calling, nominating, standing with a statement, recalls --------------------------
+
+def test_calling_an_election_lands_on_its_page_where_the_author_opens_nominations_in_the_same_words(
+        db, coop, people, portal):
+    ada = people[0]
+    portal.login(coop, ada)
+    called = portal.post(url(coop, "offices/council/election"), form_page=url(coop, "offices"))
+    p = db.scalars(select(Proposal).where(Proposal.kind == "election")).one()
+    assert called.status_code == 302 and called.headers["Location"].endswith(f"/elections/{p.id}")
+    page = text_of(portal.get(called.headers["Location"]))
+    assert 'Press "Open nominations" when you are ready' in page
+    assert "Open nominations" in page and "Open deliberation" not in page
+    opened = portal.post(url(coop, f"proposals/{p.id}/deliberate"), {"from": "election"},
+                         form_page=url(coop, f"elections/{p.id}"))
+    assert opened.headers["Location"].endswith(f"/elections/{p.id}")
+    assert "Nominations are open: members can now stand and nominate." in text_of(portal.get(opened.headers["Location"]))
+
+
+def test_the_nominate_list_offers_only_members_within_the_pale_and_says_why_the_others_cannot(db, coop, people, portal):
+    ada = people[0]
+    newcomer = make_member(db, coop, name="Nina New", active_since=add_months(now(), -5) - dt.timedelta(days=2))
+    p = call_now(db, coop, "council", ada)
+    portal.login(coop, ada)
+    html = portal.get(url(coop, f"elections/{p.id}")).get_data(as_text=True)
+    options = re.search(r'<select id="f-member".*?</select>', html, re.S).group(0)
+    assert "Ben Brecht" in options and "Nina New" not in options and f'value="{newcomer.id}"' not in options
+    why = text_of(portal.get(url(coop, f"elections/{p.id}"))).split("Who cannot stand now, and why (1)")[1]
+    assert "Nina New : pale.min_tenure_months: active for 5 months; the rules require 6" in why
+
+
+def test_forgetting_the_pale_affirmation_says_tick_the_box_without_repeating_the_pale_text(db, coop, people, portal):
+    ada = people[0]
+    p = call_now(db, coop, "council", ada)
+    portal.login(coop, ada)
+    page = portal.get(url(coop, f"elections/{p.id}")).get_data(as_text=True)
+    version = re.search(r'name="pale_version" value="([^"]+)"', page).group(1)
+    pale_text = pale.statement(db, coop.id).text
+    refused = portal.refused(portal.post(url(coop, f"elections/{p.id}/stand"), {"pale_version": version}))
+    html = refused.get_data(as_text=True)
+    error = re.search(r'<p class="field-error" id="e-affirmed_pale_version">(.*?)</p>', html, re.S).group(1)
+    assert "tick the box to affirm the pale" in error
+    assert pale_text.split(".")[0] not in error
+    assert html.count(pale_text.split(".")[0]) == 1  # the text once, above the box, not again in red
+
+
+def test_a_candidates_statement_and_verified_qualifications_show_on_the_election_page_and_the_ballot(
+        db, coop, people, portal):
+    ada, ben, cleo, dan = people
+    qualify(db, coop, ada, "accounting", 6)
+    p = call_now(db, coop, "council", dan)
+    portal.login(coop, ada)
+    page = portal.get(url(coop, f"elections/{p.id}")).get_data(as_text=True)
+    version = re.search(r'name="pale_version" value="([^"]+)"', page).group(1)
+    pitch = "I will publish the council's minutes within a week."
+    assert portal.post(url(coop, f"elections/{p.id}/stand"),
+                       {"affirm": "yes", "pale_version": version, "statement": pitch}).status_code == 302
+    c = db.scalars(select(Candidacy).where(Candidacy.proposal_id == p.id)).one()
+    assert c.statement == pitch
+    stand(db, coop, p, ben, at=now())
+    table = text_of(portal.get(url(coop, f"elections/{p.id}"))).split("Candidates")[1]
+    assert pitch in table and "Verified: accounting, EQF 6" in table
+    open_vote_now(db, coop, p, dan)
+    ballot_ = text_of(portal.get(url(coop, f"elections/{p.id}"))).split("I approve of")[1]
+    assert pitch in ballot_ and "Verified: accounting, EQF 6" in ballot_
+
+
+def test_a_statement_longer_than_the_limit_is_refused_beside_its_field_and_changes_nothing(db, coop, people, portal):
+    ada = people[0]
+    p = call_now(db, coop, "council", people[1])
+    portal.login(coop, ada)
+    page = portal.get(url(coop, f"elections/{p.id}")).get_data(as_text=True)
+    version = re.search(r'name="pale_version" value="([^"]+)"', page).group(1)
+    before = snapshot(db)
+    refused = portal.refused(portal.post(url(coop, f"elections/{p.id}/stand"),
+                                         {"affirm": "yes", "pale_version": version, "statement": "x" * 1001}))
+    assert "a statement is at most 1000 characters; this one has 1001" in text_of(refused)
+    assert 'id="e-statement"' in refused.get_data(as_text=True)
+    assert_unchanged(db, before)
+
+
+def test_a_member_starts_a_recall_of_an_office_holder_from_the_offices_page(db, coop, people, portal):
+    ada, ben, cleo, dan = people
+    elect(db, coop, "council", [ada], people)
+    term = offices.current_terms(db, coop.id, now(), office_key="council")[0]
+    portal.login(coop, ben)
+    page = portal.get(url(coop, "offices")).get_data(as_text=True)
+    assert f'action="/c/{coop.slug}/offices/terms/{term.id}/recall"' in page
+    started = portal.post(url(coop, f"offices/terms/{term.id}/recall"), form_page=url(coop, "offices"))
+    assert started.status_code == 302
+    p = db.scalars(select(Proposal).where(Proposal.kind == "recall")).one()
+    assert started.headers["Location"].endswith(f"/proposals/{p.id}")
+    assert (p.subject_member_id, p.details["term_id"], p.author_id) == (ada.id, term.id, ben.id)
+    assert "The recall is drafted" in text_of(portal.get(started.headers["Location"]))

@@ -64,7 +64,8 @@ def test_members_comment_during_deliberation_and_an_empty_comment_is_refused(db,
     assert "Ben Brecht" in text_of(portal.get(page)) and "Second-hand ones are fine." in text_of(portal.get(page))
     before = snapshot(db)
     empty = portal.post(page + "/comment", {"body": "   "}, form_page=page)
-    assert empty.status_code == 422 and "write something" in text_of(empty)
+    empty = portal.refused(empty)
+    assert "write something" in text_of(empty)
     assert_unchanged(db, before)
 
 
@@ -80,10 +81,12 @@ def test_only_a_member_with_a_verified_qualification_posts_an_expert_opinion(db,
     before = snapshot(db)
     refused = portal.post(page + "/comment", {"body": "As an engineer…", "qualification_id": str(unverified.id)},
                           form_page=page)
-    assert refused.status_code == 403 and "needs a verified qualification" in text_of(refused)
+    refused = portal.refused(refused)
+    assert "needs a verified qualification" in text_of(refused)
     someone_elses = portal.post(page + "/comment", {"body": "As an engineer…", "qualification_id": str(verified.id)},
                                 form_page=page)
-    assert someone_elses.status_code == 422 and "cite one of your own qualifications" in text_of(someone_elses)
+    someone_elses = portal.refused(someone_elses)
+    assert "cite one of your own qualifications" in text_of(someone_elses)
     assert_unchanged(db, before)
     portal.logout(w.coop)
 
@@ -121,12 +124,13 @@ def test_a_bad_or_missing_choice_and_a_vote_from_outside_the_electorate_change_n
     portal.login(w.coop, w.ben)
     before = snapshot(db)
     subject = portal.post(page + "/vote", {"choice": "yes"}, form_page=page)
-    assert subject.status_code == 403 and "not in the electorate" in text_of(subject)
+    subject = portal.refused(subject)
+    assert "not in the electorate" in text_of(subject)
     cleo = Portal(app.test_client())  # her own browser: logging Ben out would be a write
     cleo.login(w.coop, w.cleo)
     for data, message in (({}, "choose yes, no or abstain"), ({"choice": "maybe"}, "choose one of abstain, no, yes")):
-        response = cleo.post(page + "/vote", data, form_page=page)
-        assert response.status_code == 422 and message in text_of(response)
+        response = cleo.refused(cleo.post(page + "/vote", data, form_page=page))
+        assert message in text_of(response)
     assert_unchanged(db, before)
 
 
@@ -194,12 +198,13 @@ def test_the_author_opens_deliberation_and_voting_and_another_member_cannot(db, 
     assert p.status == "deliberation"
     before = snapshot(db)
     early = portal.post(page + "/open-voting", form_page=page)
-    assert early.status_code == 409 and "the notice period runs until" in text_of(early)
+    early = portal.refused(early)
+    assert "the notice period runs until" in text_of(early)
     assert_unchanged(db, before)
     cleo = Portal(app.test_client())  # her own browser: logging Ben out would be a write
     cleo.login(w.coop, w.cleo)
-    other = cleo.post(page + "/withdraw", form_page=page)
-    assert other.status_code == 403
+    other = cleo.refused(cleo.post(page + "/withdraw", form_page=page))
+    assert "There is a problem" in text_of(other)
     assert_unchanged(db, before)
 
 
@@ -230,6 +235,58 @@ def test_a_vote_cannot_be_changed_after_the_close_and_the_page_offers_no_ballot(
     assert "form" in html and f'action="{page}/vote"' not in html
     before = snapshot(db)
     late = portal.post(page + "/vote", {"choice": "yes"}, form_page=page)
-    assert late.status_code == 409 and "There is a problem voting on this proposal has closed" in text_of(late)
+    late = portal.refused(late)
+    assert "There is a problem voting on this proposal has closed" in text_of(late)
     assert_unchanged(db, before)
     assert "Your vote was no" in text_of(portal.get(page))
+
+
+# -- issue 16: post/redirect/get, the 405 page, "Open voting" and "New proposal" ----------------
+
+def test_a_refused_action_redirects_to_its_page_which_shows_the_message_once(db, w, portal):
+    p = motion(db, w)
+    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id, now=NOW)
+    page = w.url(f"proposals/{p.id}")
+    portal.login(w.coop, w.ada)
+    early = portal.post(page + "/open-voting", form_page=page)
+    assert early.status_code == 303 and early.headers["Location"] == page
+    shown = text_of(portal.get(early.headers["Location"]))
+    assert "the notice period runs until" in shown
+    assert "the notice period runs until" not in text_of(portal.get(page))  # shown once, not on every visit
+
+
+@pytest.mark.parametrize("rest", ["proposals/{id}/open-voting", "proposals/{id}/vote", "elections/{id}/stand",
+                                  "elections/{id}/nominate", "me/qualifications"])
+def test_a_get_of_a_form_only_address_is_a_styled_page_linking_to_the_forms_page(db, w, portal, rest):
+    p = motion(db, w)
+    portal.login(w.coop, w.ada)
+    response = portal.get(w.url(rest.format(id=p.id)))
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
+    html = response.get_data(as_text=True)
+    assert "This address only takes a form" in text_of(response) and "Method Not Allowed" not in html
+    assert 'href="/static/' in html or "<nav" in html  # the portal's layout, not Werkzeug's bare page
+    parent = w.url(rest.format(id=p.id).rsplit("/", 1)[0])
+    assert f'<a href="{parent}">Go to that page</a>' in html
+
+
+def test_open_voting_is_shown_disabled_with_the_date_it_opens_during_the_notice_period(db, w, portal, clock):
+    p = motion(db, w)
+    proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id, now=NOW)
+    page = w.url(f"proposals/{p.id}")
+    portal.login(w.coop, w.ada)
+    html = portal.get(page).get_data(as_text=True)
+    assert '<button type="button" disabled aria-describedby="opens-at">Open voting</button>' in html
+    assert f"Voting can open from {p.deliberation_ends_at:%Y-%m-%d %H:%M} UTC" in text_of(portal.get(page))
+    assert f'action="{page}/open-voting"' not in html
+    clock.now = p.deliberation_ends_at
+    html = portal.get(page).get_data(as_text=True)
+    assert f'action="{page}/open-voting"' in html and "disabled" not in html.split('id="lifecycle"')[1][:600]
+
+
+def test_the_proposals_list_offers_a_new_proposal_of_every_kind(db, w, portal):
+    portal.login(w.coop, w.ben)
+    html = portal.get(w.url("proposals")).get_data(as_text=True)
+    nav = html.split('aria-label="New proposal"')[1].split("</nav>")[0]
+    for path in ("proposals/new/pay", "proposals/new/rule", "proposals/new", "offices"):
+        assert f'href="{w.url(path)}"' in nav
+    assert "Rule change" in nav

@@ -192,7 +192,7 @@ def _election_out(page: office_pages.ElectionPage) -> dict[str, Any]:
 def _candidacy(c: Candidacy, name: str) -> dict[str, Any]:
     return {**{f: getattr(c, f) for f in ("id", "proposal_id", "member_id", "nominated_by_id", "status",
                                           "nominated_at", "decided_at", "affirmed_pale_version",
-                                          "dropped_reason")}, "member_name": name}
+                                          "dropped_reason", "statement")}, "member_name": name}
 
 
 @operation(E, "GET", "An election: office, seats, nomination period, the ballot and the pale",
@@ -246,7 +246,8 @@ def _stand(slug: str, election_id: int, accepting: bool) -> Response:
     actor, session = require_actor(), get_session()
     act = elections.accept_nomination if accepting else elections.stand
     try:
-        c = act(session, actor, coop, election_id, data["affirmed_pale_version"], now=request_now())
+        c = act(session, actor, coop, election_id, data["affirmed_pale_version"], data["statement"],
+                now=request_now())
     except PolicyViolation as exc:
         if exc.field != "member" or actor.member is None:
             raise

@@ -1,10 +1,12 @@
-"""An election's page: the candidates, standing (affirming the pale), nominating another
-member, accepting or declining a nomination, the approval ballot, and the results with the
+"""An election's page: the candidates with their statements and verified qualifications,
+standing (affirming the pale), nominating another member (only those within the pale are
+offered; the others are listed with why), accepting or declining a nomination, the approval ballot, and the results with the
 approvals per candidate, the elected, the vacancies and the lot's inputs.
 
 The proposal page keeps what every proposal has (lifecycle, deliberation, expert opinions);
-this page is the election's own. A refused action re-renders it with the service's message
-(a candidacy outside the pale names the boundary and the numbers) and changes nothing.
+this page is the election's own. A refused action changes nothing and redirects back to it,
+which shows the service's message (a candidacy outside the pale names the boundary and the
+numbers) and the values sent.
 """
 
 from __future__ import annotations
@@ -16,22 +18,33 @@ from flask import flash, redirect, request, url_for
 from coop.errors import CoopError, InvalidInput
 from coop.models import ProposalStatus
 from coop.services import elections, members, office_pages, proposals
-from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render, text
+from webui.portal.web import (
+    actor,
+    bp,
+    coop,
+    db,
+    int_field,
+    me,
+    member_required,
+    pending_refusal,
+    refused_to,
+    render,
+    text,
+)
 from webui.request_db import request_now
 
 TEMPLATE = "portal/election.html"
 
 
-def _page(election_id: int, status: int = 200, errors: dict[str, str] | None = None,
-          form: dict[str, Any] | None = None) -> Any:
+def _page(election_id: int) -> Any:
+    errors, form = pending_refusal()
     e = office_pages.election_page(db(), coop(), election_id, me(), now=request_now())
-    return render(TEMPLATE, status, e=e, p=e.proposal, errors=errors or {}, form=form or {})
+    return render(TEMPLATE, e=e, p=e.proposal, errors=errors, form=form)
 
 
-def _refused(election_id: int, exc: CoopError, form: dict[str, Any] | None = None) -> Any:
-    db().rollback()
-    status = exc.http_status if exc.http_status >= 400 else 400
-    return _page(election_id, status, {exc.field or "_form": exc.message}, form)
+def _refused(election_id: int, exc: CoopError, form: dict[str, Any] | None = None, anchor: str = "") -> Any:
+    """Back to the election's page (post/redirect/get), with the message and what was sent."""
+    return refused_to(url_for("portal.election", election_id=election_id) + anchor, exc, form)
 
 
 def _back(election_id: int, anchor: str) -> Any:
@@ -48,10 +61,11 @@ def election(election_id: int) -> Any:
 def stand(election_id: int) -> Any:
     """Stand (or accept a nomination): ticking the box affirms the pale as the page showed it."""
     version = text("pale_version") if request.form.get("affirm") else None
+    statement = request.form.get("statement", "")
     try:
-        c = elections.stand(db(), actor(), coop(), election_id, version, now=request_now())
+        c = elections.stand(db(), actor(), coop(), election_id, version, statement, now=request_now())
     except CoopError as exc:
-        return _refused(election_id, exc)
+        return _refused(election_id, exc, {"statement": statement}, "#stand-form")
     accepted = c.nominated_by_id != c.member_id
     flash("You accepted the nomination: you are standing." if accepted else "You are standing in this election.")
     return _back(election_id, "#candidates")
@@ -68,7 +82,7 @@ def nominate(election_id: int) -> Any:
         nominee = members.get_member(db(), coop().id, member_id)
         elections.nominate(db(), actor(), coop(), election_id, nominee, now=request_now())
     except CoopError as exc:
-        return _refused(election_id, exc, form)
+        return _refused(election_id, exc, form, "#nominate-form")
     flash(f"{nominee.name} is nominated. They stand once they accept.")
     return _back(election_id, "#candidates")
 
@@ -104,7 +118,7 @@ def ballot(election_id: int) -> Any:
         approvals = [int(r) for r in raw] if choice == "approve" else None
         p = proposals.cast_ballot(db(), actor(), coop(), election_id, choice, approvals=approvals, now=request_now())
     except CoopError as exc:
-        return _refused(election_id, exc, form)
+        return _refused(election_id, exc, form, "#ballot")
     if p.status == ProposalStatus.CLOSED.value:
         flash("Your ballot is recorded. Everyone has voted, so the election is closed: see the results.")
         return _back(election_id, "#results")

@@ -14,7 +14,19 @@ from coop.services import accounts, dashboard, notifications, qualification_page
 from coop.services.actor import SCOPES
 from webui.links import local_target
 from webui.portal.auth import start_session
-from webui.portal.web import actor, bp, coop, db, int_field, line, me, member_required, render, text
+from webui.portal.web import (
+    actor,
+    bp,
+    coop,
+    db,
+    int_field,
+    line,
+    me,
+    member_required,
+    pending_refusal,
+    render,
+    text,
+)
 from webui.request_db import request_now
 
 
@@ -38,7 +50,8 @@ def _profile(status: int = 200, errors: dict[str, str] | None = None,
 @bp.route("/me")
 @member_required
 def profile() -> Any:
-    return _profile()
+    errors, form = pending_refusal()  # a refused qualification form (post/redirect/get)
+    return _profile(errors=errors, form=form)
 
 
 @bp.route("/me/password", methods=["POST"])

@@ -7,17 +7,29 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 
 from coop.errors import CoopError, InvalidInput
-from coop.models import ProposalStatus
+from coop.models import ProposalKind, ProposalStatus
 from coop.services import dashboard, proposal_view, proposals
 from webui.portal.diffs import parameter_changes, text_diff
-from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render, text
+from webui.portal.web import (
+    actor,
+    bp,
+    coop,
+    db,
+    int_field,
+    me,
+    member_required,
+    pending_refusal,
+    refused_to,
+    render,
+    text,
+)
 from webui.request_db import request_now
 
 TEMPLATE = "portal/proposal.html"
 
 
-def _page(proposal_id: int, status: int = 200, errors: dict[str, str] | None = None,
-          form: dict[str, str] | None = None) -> Any:
+def _page(proposal_id: int) -> Any:
+    errors, form = pending_refusal()
     v = proposal_view.view(db(), coop(), proposal_id, me(), now=request_now())
     p = v.proposal
     rule_diff = None
@@ -27,8 +39,7 @@ def _page(proposal_id: int, status: int = 200, errors: dict[str, str] | None = N
         new_text = "" if p.details.get("action") == "repeal" else p.details.get("text", "")
         rule_diff = (text_diff(old_text, new_text),
                      parameter_changes(previous.get("parameters"), p.details.get("parameters")))
-    return render(TEMPLATE, status, v=v, p=p, rule_diff=rule_diff, errors=errors or {},
-                  form=form or {})
+    return render(TEMPLATE, v=v, p=p, rule_diff=rule_diff, errors=errors, form=form)
 
 
 @bp.route("/proposals/<coop_id:proposal_id>")
@@ -36,10 +47,9 @@ def proposal(proposal_id: int) -> Any:
     return _page(proposal_id)
 
 
-def _refused(proposal_id: int, exc: CoopError, form: dict[str, str] | None = None) -> Any:
-    db().rollback()
-    status = exc.http_status if exc.http_status >= 400 else 400
-    return _page(proposal_id, status, {exc.field or "_form": exc.message}, form)
+def _refused(proposal_id: int, exc: CoopError, form: dict[str, str] | None = None, anchor: str = "") -> Any:
+    """Back to the proposal's page (post/redirect/get), with the message and what was sent."""
+    return refused_to(url_for("portal.proposal", proposal_id=proposal_id) + anchor, exc, form)
 
 
 @bp.route("/proposals/<coop_id:proposal_id>/vote", methods=["POST"])
@@ -51,7 +61,7 @@ def vote(proposal_id: int) -> Any:
             raise InvalidInput("choose yes, no or abstain", field="choice")
         p = proposals.cast_ballot(db(), actor(), coop(), proposal_id, choice, now=request_now())
     except CoopError as exc:
-        return _refused(proposal_id, exc)
+        return _refused(proposal_id, exc, anchor="#vote")
     if p.status == ProposalStatus.CLOSED.value:
         flash(f"Your vote ({choice}) is recorded. Everyone has voted, so the vote is closed: "
               f"the proposal {p.outcome}.")
@@ -68,7 +78,7 @@ def comment(proposal_id: int) -> Any:
         qualification = int_field("qualification_id")
         proposals.comment(db(), actor(), coop(), proposal_id, body, qualification, now=request_now())
     except CoopError as exc:
-        return _refused(proposal_id, exc, {"body": body})
+        return _refused(proposal_id, exc, {"body": body}, "#comments")
     flash("Your expert opinion is posted." if qualification else "Your comment is posted.")
     return redirect(url_for("portal.proposal", proposal_id=proposal_id) + "#comments")
 
@@ -78,18 +88,33 @@ _LIFECYCLE = {
     "open-voting": (proposals.open_voting, "Voting is open."),
     "withdraw": (proposals.withdraw, "The proposal is withdrawn."),
 }
+#: An election's notice period is its nomination period: said in the election's words, and
+#: the author lands on the election's page, where members stand and nominate.
+_ELECTION_DONE = {
+    "deliberate": "Nominations are open: members can now stand and nominate.",
+    "open-voting": "Voting is open: members approve candidates on the ballot below.",
+    "withdraw": "The election is withdrawn.",
+}
+
+
+def _home(proposal_id: int, election: bool) -> str:
+    return (url_for("portal.election", election_id=proposal_id) if election
+            else url_for("portal.proposal", proposal_id=proposal_id))
 
 
 @bp.route("/proposals/<coop_id:proposal_id>/<any(deliberate, 'open-voting', withdraw):step>", methods=["POST"])
 @member_required
 def lifecycle(proposal_id: int, step: str) -> Any:
     service, done = _LIFECYCLE[step]
+    # Which page the form was on (the election's or the proposal's): the refusal goes back there.
+    from_election = text("from") == "election"
     try:
-        service(db(), actor(), coop(), proposal_id, now=request_now())
+        p = service(db(), actor(), coop(), proposal_id, now=request_now())
     except CoopError as exc:
-        return _refused(proposal_id, exc)
-    flash(done)
-    return redirect(url_for("portal.proposal", proposal_id=proposal_id))
+        return refused_to(_home(proposal_id, from_election), exc)
+    election = p.kind == ProposalKind.ELECTION.value
+    flash(_ELECTION_DONE[step] if election else done)
+    return redirect(_home(proposal_id, election))
 
 
 @bp.route("/proposals")

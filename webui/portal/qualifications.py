@@ -3,7 +3,8 @@ qualifications awaiting verification, where a secretary or a qualified peer veri
 
 Only a verified qualification counts towards an office's requirements. Who may verify is the
 service's decision (``members.verify_qualification``); a refusal is a 403 page with its message
-and, the response being an error, the request's transaction is rolled back.
+and, the response being an error, the request's transaction is rolled back. A refused new
+qualification goes back to the profile (post/redirect/get) with the message and the values.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from flask import flash, redirect, url_for
 from coop.errors import CoopError, InvalidInput
 from coop.schemas import limits
 from coop.services import members, qualification_pages
-from webui.portal.member_pages import _profile
-from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, render, text
+from webui.portal.web import actor, bp, coop, db, int_field, me, member_required, refused_to, render, text
 from webui.request_db import request_now
 
 FIELDS = ("field", "level", "title", "issuer", "awarded_on")
@@ -55,16 +55,15 @@ def add_qualification() -> Any:
     assert member is not None
     form = {name: text(name) for name in FIELDS}
     errors, level, awarded_on = _shape(form)
+    back = url_for("portal.profile") + "#qualifications"
     if errors:
-        return _profile(422, errors, form=form)
+        return refused_to(back, form=form, errors=errors)
     assert level is not None and awarded_on is not None
     try:
         q = members.add_qualification(db(), actor(), coop(), member, form["field"], level, form["issuer"],
                                       awarded_on, title=form["title"], now=request_now())
     except CoopError as exc:
-        db().rollback()
-        return _profile(exc.http_status if exc.http_status >= 400 else 400,
-                        {exc.field or "_form": exc.message}, form=form)
+        return refused_to(back, exc, form)
     flash(f"Your {q.field} qualification (EQF level {q.level}) is recorded. It counts once a secretary "
           f"or a member verified in {q.field} at level {q.level} or higher has verified it.")
     return redirect(url_for("portal.profile") + "#qualifications")

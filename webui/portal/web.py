@@ -15,9 +15,10 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response
 
 from coop.errors import CoopError, InvalidInput, NotFound, PermissionDenied, Unauthenticated
@@ -112,6 +113,37 @@ def refused(template: str, exc: CoopError, **context: Any) -> tuple[str, int]:
     return render(template, status=status, errors=errors, **context)
 
 
+#: Where a refused form's message and values wait for the page it redirects to.
+REFUSAL = "refused"
+#: A session cookie holds about 4 KB: form values longer than this are not kept (the
+#: message still is), so a long comment cannot push the session out of the cookie.
+KEEP_AT_MOST = 1500
+
+
+def refused_to(to: str, exc: CoopError | None = None, form: dict[str, Any] | None = None,
+               errors: dict[str, str] | None = None) -> Response:
+    """Post/redirect/get for a refused form: roll back, keep the message and the values the
+    member sent, and redirect to the page the form lives on, which shows them once. Reloading
+    that page is then a GET of a real page, never a POST-only address (a bare 405) or a
+    second submission."""
+    db().rollback()
+    errors = dict(errors or {})
+    if exc is not None:
+        errors[exc.field or "_form"] = exc.message
+    kept = {k: v for k, v in (form or {}).items()
+            if sum(len(x) for x in (v if isinstance(v, list) else [v])) <= KEEP_AT_MOST}
+    session[REFUSAL] = {"path": to.split("#", 1)[0].split("?", 1)[0], "errors": errors, "form": kept}
+    return redirect(to, 303)
+
+
+def pending_refusal() -> tuple[dict[str, str], dict[str, Any]]:
+    """The refusal a form left for this page (shown once), as (errors, form values)."""
+    stash = session.pop(REFUSAL, None) if REFUSAL in session else None
+    if not stash or stash.get("path") != request.path:
+        return {}, {}
+    return dict(stash.get("errors") or {}), dict(stash.get("form") or {})
+
+
 def to_login() -> Response:
     return redirect(url_for("portal.login", next=request.full_path.rstrip("?")))
 
@@ -192,6 +224,20 @@ def int_field(name: str, source: Any = None) -> int | None:
 
 def register_error_pages(app: Any) -> None:
     """Domain errors that escape a handler become pages, not stack traces."""
+    @app.errorhandler(MethodNotAllowed)
+    def _method_not_allowed(exc: MethodNotAllowed) -> Response:
+        """An address that only takes a form (e.g. typed in, or an old bookmark): a page that
+        says so and links to the page the form lives on, not Werkzeug's bare text. The API
+        answers its own 405s (``webui.api.unknown``)."""
+        page = _page_of(request.path)
+        response = app.make_response((render_template(
+            "portal/error.html", title="This address only takes a form",
+            message="It is where a form on another page is sent, so there is nothing to show here. "
+                    "Go to the page the form is on and send it from there.", back=page), 405))
+        if exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
     if bp._got_registered_once:  # a second app in one process (tests): the handlers are on bp already
         return
 
@@ -214,3 +260,18 @@ def register_error_pages(app: Any) -> None:
     def _other(exc: CoopError) -> tuple[str, int]:
         return render("portal/error.html", exc.http_status, title="That did not work",
                       message=exc.message)
+
+
+def _page_of(path: str) -> str | None:
+    """The nearest page above ``path`` that answers GET: where its form lives."""
+    adapter = current_app.url_map.bind("localhost")
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts) or "/"
+        try:
+            adapter.match(candidate, method="GET")
+        except HTTPException:
+            continue
+        return request.script_root + candidate
+    return None

@@ -249,6 +249,22 @@ def test_standing_without_affirming_the_pale_is_refused_and_writes_nothing(db, c
     assert_unchanged(db, before)
 
 
+def test_a_candidate_stands_with_a_statement_and_one_over_the_limit_is_refused_and_writes_nothing(
+        db, coop, people, tokens, api):
+    eid = _called(api, coop, tokens[0])
+    version = _pale_version(api, coop, tokens[1], eid)
+    before = snapshot(db)
+    long = api.post(f"{base(coop)}/elections/{eid}/candidacies", token=tokens[1],
+                    json={"affirmed_pale_version": version, "statement": "x" * 1001})
+    assert long.status_code == 422 and long.get_json()["errors"][0]["field"] == "statement"
+    assert_unchanged(db, before)
+    r = api.post(f"{base(coop)}/elections/{eid}/candidacies", token=tokens[1],
+                 json={"affirmed_pale_version": version, "statement": "Minutes within a week."})
+    assert r.status_code == 201 and r.get_json()["statement"] == "Minutes within a week."
+    listed = api.get(f"{base(coop)}/elections/{eid}/candidacies", token=tokens[0]).get_json()["items"]
+    assert [c["statement"] for c in listed] == ["Minutes within a week."]
+
+
 def test_affirming_an_outdated_pale_version_is_a_conflict(db, coop, people, tokens, api):
     eid = _called(api, coop, tokens[0])
     r = api.post(f"{base(coop)}/elections/{eid}/candidacies", token=tokens[1],

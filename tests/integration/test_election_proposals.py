@@ -216,7 +216,7 @@ def test_a_nominee_stands_only_on_accepting_and_affirming_the_pale(db, coop, peo
     p = call(db, coop, "council", people[0])
     c = elections.nominate(db, as_member(people[0]), coop, p.id, nominee, now=T0)
     assert (c.status, c.nominated_by_id, c.affirmed_pale_version) == ("nominated", people[0].id, None)
-    with pytest.raises(InvalidInput, match="affirming the pale"):
+    with pytest.raises(InvalidInput, match="tick the box to affirm the pale"):
         elections.stand(db, as_member(nominee), coop, p.id, None, now=T0)
     with pytest.raises(Conflict, match="the pale has changed"):
         elections.stand(db, as_member(nominee), coop, p.id, "pale.standing v0", now=T0)

@@ -21,7 +21,7 @@ MODULES = ("common", "governance", "offices", "access", "ledger")
 #: hashed and never shown or mailed.
 MULTI_LINE = {("RuleChangeIn", "text"), ("ProposalText", "body"), ("ProposalCreate", "body"),
               ("CommentCreate", "body"), ("ElectionCreate", "body"), ("RecallCreate", "body"),
-              ("TokenCreate", "password")}
+              ("TokenCreate", "password"), ("StandIn", "statement")}
 
 
 def input_schemas() -> Iterator[type[Schema]]:

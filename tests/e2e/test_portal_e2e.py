@@ -86,9 +86,13 @@ def test_a_member_drafts_a_pay_adjustment_the_members_vote_and_the_new_pay_is_pu
     pid = proposal_id_of(page)
 
     open_deliberation(page)
-    # Voting cannot open before the notice period ends; the refusal says until when.
-    page.get_by_role("button", name="Open voting").click()
-    assert "the notice period runs until" in main_text(page)
+    # Voting cannot open before the notice period ends: the button is disabled and says when.
+    with live_server.session() as s:
+        opens = s.get(Proposal, pid).deliberation_ends_at
+    assert page.get_by_role("button", name="Open voting").is_disabled()
+    assert page.locator("#opens-at").inner_text() == (
+        f"Voting can open from {opens:%Y-%m-%d %H:%M} UTC, when the notice period ends.")
+    shot(page, "03b-open-voting-disabled-until-the-notice-ends")
 
     others = signed_in(visitor, live_server, coop, ["cara", "ben", "dev", "eve", "finn"])
     cara, ben, dev, eve, finn = (others[k] for k in ("cara", "ben", "dev", "eve", "finn"))

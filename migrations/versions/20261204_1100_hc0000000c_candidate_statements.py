@@ -4,7 +4,7 @@ accepting a nomination, shown on the election page and the ballot.
 One nullable column; SQLite adds it in place (batch mode rebuilds only where it must).
 
 Revision ID: hc0000000c
-Revises: g7a0000007
+Revises: hba000000b
 Create Date: 2026-12-04 11:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'hc0000000c'
-down_revision = 'g7a0000007'
+down_revision = 'hba000000b'
 branch_labels = None
 depends_on = None
 

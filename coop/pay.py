@@ -42,6 +42,7 @@ __all__ = [
     "Violation",
     "apply_change",
     "check_policy",
+    "format_money",
     "format_ratio",
     "impact",
     "statistics",
@@ -115,6 +116,17 @@ def _check_weeks(weeks: object, what: str = "weeks_per_year") -> int:
 def _money(amount: Decimal) -> str:
     """Two places always, as pay is written on a payslip: 12 -> "12.00"."""
     return f"{amount:.2f}"
+
+
+def format_money(amount: object) -> str:
+    """Money as members read it, in mail and in the portal alike: two places and a comma
+    between thousands, "49,920.00". Decimal formatting is exact (no binary rounding); a
+    float is refused like everywhere in pay, and a string is read as a Decimal first."""
+    if isinstance(amount, str):
+        amount = Decimal(amount)
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"money must be a Decimal, not {type(amount).__name__} ({amount!r})")
+    return f"{amount:,.2f}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from coop.models import (
     ProposalStatus,
     Qualification,
 )
-from coop.services import proposals
+from coop.services import ledger, proposals
 
 S = ProposalStatus
 PAGE = 50
@@ -44,6 +45,11 @@ class Dashboard:
     my_drafts: list[Proposal]
     recent_decisions: list[Proposal]
     my_pay: PayRecord | None
+
+    @property
+    def my_total_hourly(self) -> Decimal | None:
+        """Rate plus supplements per hour: what "your pay" means to the member reading it."""
+        return None if self.my_pay is None else ledger.pay_from_record(self.my_pay).total_hourly
 
 
 def dashboard(session: Session, coop: Cooperative, member: Member, now: dt.datetime,

@@ -33,7 +33,8 @@ from coop.models import (
     ProposalNotice,
     ProposalStatus,
 )
-from coop.services import audit, events
+from coop.pay import format_money, from_hundredths
+from coop.services import audit, events, ledger, paging
 from coop.services.actor import Actor
 
 K = NotificationKind
@@ -99,10 +100,57 @@ def unread_count(session: Session, member_id: int) -> int:
 
 
 def recent(session: Session, member_id: int, limit: int = 50) -> list[Notification]:
-    return list(session.scalars(
-        select(Notification).where(Notification.member_id == member_id)
-        .order_by(Notification.id.desc()).limit(limit)
-    ))
+    return page(session, member_id, cursor=None, limit=limit).items
+
+
+def page(session: Session, member_id: int, *, cursor: str | None,
+         limit: int | None = None) -> paging.Page[Notification]:
+    """One page of the member's notifications, newest first: by ``created_at``, then id.
+
+    Ids follow insertion, not the date a notice speaks for (a replayed history, a close
+    dated at its deadline), so the date leads and the id only breaks ties. Keyset on the
+    pair (one query however deep the page); the cursor is ``[created_at, id]`` of the last row."""
+    n = paging.check_limit(limit)
+    stmt = select(Notification).where(Notification.member_id == member_id)
+    after = paging.decode_cursor(cursor, list)
+    if after is not None:
+        at, last_id = _cursor_key(after)
+        stmt = stmt.where(or_(Notification.created_at < at,
+                              and_(Notification.created_at == at, Notification.id < last_id)))
+    rows = list(session.scalars(
+        stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(n + 1)))
+    more = len(rows) > n
+    rows = rows[:n]
+    last = rows[-1] if rows else None
+    return paging.Page(rows, paging.encode_cursor([last.created_at.isoformat(), last.id])
+                       if more and last is not None else None)
+
+
+def _cursor_key(after: list[Any]) -> tuple[dt.datetime, int]:
+    try:
+        at_text, last_id = after
+        if type(last_id) is not int or type(at_text) is not str:  # noqa: E721
+            raise ValueError
+        return dt.datetime.fromisoformat(at_text), last_id
+    except ValueError:
+        raise InvalidInput("not a cursor this API handed out", field="cursor") from None
+
+
+#: Notices that ask the member to vote: settled once they have voted, or the vote closed.
+_ASKS_TO_VOTE = (K.VOTE_OPENED.value, K.VOTE_CLOSING.value)
+
+
+def settle_vote(session: Session, proposal_id: int, *, member_id: int | None = None,
+                now: dt.datetime) -> None:
+    """Mark read the "vote open" / "closes soon" notices of a proposal: the member's own
+    when they vote (``member_id``), everyone's when the vote closes. Called by the voting
+    service in its own transaction, so the badge never asks for a vote already cast."""
+    q = update(Notification).where(Notification.proposal_id == proposal_id,
+                                   Notification.kind.in_(_ASKS_TO_VOTE),
+                                   Notification.read_at.is_(None))
+    if member_id is not None:
+        q = q.where(Notification.member_id == member_id)
+    session.execute(q.values(read_at=now))
 
 
 def mark_read(session: Session, actor: Actor, member: Member, notification_id: int | None = None,
@@ -206,12 +254,24 @@ def _pay_changed(session: Session, coop: Cooperative, payload: dict[str, Any], n
     why = (f"Proposal #{proposal.id} \"{proposal.title}\" was executed" if proposal is not None
            else f"Your {record.authority} pay was recorded on the ledger")
     notify(session, coop, K.PAY_CHANGED.value, Member.id == payload["member_id"],
-           "Your pay changed",
-           f"{why}: from {record.effective_date} your hourly rate is {record.hourly_rate} "
-           f"{record.currency} for {record.weekly_hours} hours a week, {record.annualised} "
-           f"{record.currency} a year.",
+           "Your pay changed", f"{why}: {pay_words(record)}",
            f"/c/{coop.slug}/pay/members/{record.member_id}", proposal.id if proposal else None,
            now=proposal.closed_at if proposal is not None and proposal.closed_at else now)
+
+
+def pay_words(record: PayRecord) -> str:
+    """What a member is paid from a record on: the total per hour first (the figure a
+    supplement changes), then what it is made of, then the year, exact and with thousands
+    separators."""
+    pay = ledger.pay_from_record(record)
+    cur = record.currency
+    made_of = ""
+    if pay.supplements:
+        extra = from_hundredths(sum(s.amount_cents for s in pay.supplements))
+        made_of = f" ({format_money(pay.hourly_rate)} base rate plus {format_money(extra)} in supplements)"
+    return (f"from {record.effective_date} you are paid {format_money(pay.total_hourly)} {cur} an hour"
+            f"{made_of}, for {record.weekly_hours} hours a week: {format_money(record.annualised)} "
+            f"{cur} a year.")
 
 
 events.subscribe(_on_event)

@@ -35,7 +35,7 @@ from coop.models import (
     Qualification,
 )
 from coop.schemas import limits
-from coop.services import audit, events, ledger, pay_adjustments, rule_changes, rules
+from coop.services import audit, events, ledger, notifications, pay_adjustments, rule_changes, rules
 from coop.services.actor import Actor
 
 S = ProposalStatus
@@ -372,6 +372,7 @@ def record_ballot(session: Session, actor: Actor, coop: Cooperative, proposal_id
     conn.execute(_ADD_AUDIT, {"coop_id": coop.id, "actor_id": member.id, "action": "ballot.cast",
                               "object_type": "proposal", "object_id": proposal_id, "at": now,
                               "details": {}})
+    notifications.settle_vote(session, proposal_id, member_id=member.id, now=now)
     # Only a first ballot adds to the count; a changed one leaves it as the first one did,
     # and that ballot's own check found the electorate incomplete (or the vote is closed).
     if live.changes == 0 and electorate_size is not None \
@@ -420,6 +421,7 @@ def close(session: Session, p: Proposal, now: dt.datetime) -> Proposal:
         p.outcome_reason = d.explanation
     p.status = S.CLOSED.value
     p.closed_at = now
+    notifications.settle_vote(session, p.id, now=now)  # nothing left to vote in
     refusal = None
     if p.outcome == Outcome.PASSED.value and p.kind in executors:
         # Executions are serialised per co-op: the ledger-head lock (which the decision record

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from coop.cli import cli
 from coop.cli.base import Context
 from coop.db import make_engine
-from coop.models import Notification, OutboxMessage
+from coop.models import Member, Notification, OutboxMessage
 from coop.services import notifications, outbox, proposals
 from tests.clock import NOW
 from tests.factories import as_member, make_coop, make_member, open_for_voting
@@ -63,7 +63,7 @@ def test_the_close_and_the_pay_change_are_notified_to_those_concerned(db, w):
     assert portal_kinds(db, w.dan) == ["vote_closed", "vote_opened"]
     pay = db.scalars(select(Notification).where(Notification.member_id == w.ben.id,
                                                 Notification.kind == "pay_changed")).one()
-    assert "your hourly rate is 21.00 EUR for 37.50 hours a week" in pay.body
+    assert "you are paid 21.00 EUR an hour, for 37.50 hours a week: 40,950.00 EUR a year" in pay.body
     assert pay.link == f"/c/{w.coop.slug}/pay/members/{w.ben.id}"
 
 
@@ -279,3 +279,91 @@ def test_coop_notifications_send_records_an_unsendable_mail_and_exits_1_once(cli
 def test_coop_notifications_list_of_an_unknown_coop_fails_with_one_line(cli_db):
     result = run("notifications", "list", "--coop", "nope")
     assert result.exit_code != 0 and "nope" in result.output and "Traceback" not in result.output
+
+
+# -- order, pages and read state (issue 16) ----------------------------------------------------
+
+def _notice(db, w, member, title, at):
+    """A notification dated ``at``; inserted in the order of the calls, not of the dates."""
+    notifications.notify(db, w.coop, "vote_closed", Member.id == member.id, title, "", "/x", now=at)
+
+
+def test_notifications_are_newest_first_by_date_then_id_whatever_the_insertion_order(db, w):
+    for title, days in (("middle", 2), ("oldest", 1), ("newest", 3), ("newest too", 3)):
+        _notice(db, w, w.dan, title, NOW + dt.timedelta(days=days))
+    titles = [n.title for n in notifications.recent(db, w.dan.id)]
+    assert titles == ["newest too", "newest", "middle", "oldest"]
+
+
+def test_notifications_come_in_keyset_pages_that_cover_each_one_once(db, w):
+    for i in range(5):
+        _notice(db, w, w.dan, f"n{i}", NOW + dt.timedelta(days=i % 3))
+    seen, cursor = [], None
+    while True:
+        page = notifications.page(db, w.dan.id, cursor=cursor, limit=2)
+        seen += [n.title for n in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == [n.title for n in notifications.recent(db, w.dan.id)] and len(seen) == 5
+
+
+def test_a_notification_cursor_not_handed_out_is_refused_with_a_field_message(db, w, portal):
+    from coop.errors import InvalidInput
+    from coop.services.paging import encode_cursor
+
+    with pytest.raises(InvalidInput):
+        notifications.page(db, w.dan.id, cursor=encode_cursor(["yesterday", 3]), limit=2)
+    portal.login(w.coop, w.dan)
+    response = portal.get(w.url("notifications?after=garbage"))
+    assert response.status_code == 422 and "not a cursor" in text_of(response)
+
+
+def _unread(db, member, kind):
+    return db.scalars(select(Notification).where(Notification.member_id == member.id, Notification.kind == kind,
+                                                 Notification.read_at.is_(None))).all()
+
+
+def test_vote_open_is_marked_read_when_the_member_votes(db, w):
+    p = open_for_voting(db, w.coop, raise_for_ben(db, w), w.ada)
+    proposals.cast_ballot(db, as_member(w.dan), w.coop, p.id, "yes", now=p.voting_opened_at)
+    assert _unread(db, w.dan, "vote_opened") == []
+    assert len(_unread(db, w.cleo, "vote_opened")) == 1  # only the voter's own
+
+
+def test_vote_open_and_closes_soon_are_marked_read_when_the_vote_closes(db, w):
+    p = open_for_voting(db, w.coop, raise_for_ben(db, w), w.ada)
+    notifications.due(db, now=p.voting_closes_at - dt.timedelta(hours=2), coop_id=w.coop.id)
+    proposals.close_due(db, p.voting_closes_at, coop_id=w.coop.id)
+    for m in (w.ada, w.cleo, w.dan):
+        assert _unread(db, m, "vote_opened") == [] and _unread(db, m, "vote_closing") == []
+        assert len(_unread(db, m, "vote_closed")) == 1  # the result is news
+
+
+# -- "your pay changed" (issue 16) --------------------------------------------------------------
+
+def test_pay_changed_gives_the_new_total_per_hour_when_a_supplement_changed(db, w):
+    from decimal import Decimal
+
+    from coop.pay import Supplement, SupplementReason
+
+    extra = (Supplement(kind="responsibility", amount=Decimal("2.50"), reason=SupplementReason.RESPONSIBILITY),)
+    p = proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Ben leads the workshop", "", w.ben,
+                                       pay_change("20.00", supplements=extra), now=NOW)
+    decide_all(db, w, p)
+    pay = db.scalars(select(Notification).where(Notification.member_id == w.ben.id,
+                                                Notification.kind == "pay_changed")).one()
+    # 22.50 × 37.50 × 52 = 43,875.00: the total, not the unchanged 20.00 base rate.
+    assert "you are paid 22.50 EUR an hour (20.00 base rate plus 2.50 in supplements)" in pay.body
+    assert "43,875.00 EUR a year" in pay.body
+
+
+def test_money_is_written_with_thousands_separators_and_never_from_a_float():
+    from decimal import Decimal
+
+    from coop.pay import format_money
+
+    assert format_money(Decimal("49920")) == "49,920.00"
+    assert format_money("1234567.5") == "1,234,567.50"
+    with pytest.raises(TypeError):
+        format_money(49920.0)

@@ -54,6 +54,20 @@ def test_the_dashboard_lists_votes_awaiting_me_with_deadlines_deliberations_deci
     assert f"#{decided.id} Raise for Ben" in body.split("Recent decisions")[1]
 
 
+def test_the_dashboard_gives_my_total_pay_per_hour_with_supplements(db, w, portal):
+    from decimal import Decimal
+
+    from coop.pay import Supplement, SupplementReason
+
+    extra = (Supplement(kind="responsibility", amount=Decimal("2.50"), reason=SupplementReason.RESPONSIBILITY),)
+    decide_all(db, w, proposals.draft_pay_adjustment(db, as_member(w.cleo), w.coop, "Ben leads", "", w.ben,
+                                                     pay_change("20.00", supplements=extra), now=NOW))
+    portal.login(w.coop, w.ben)
+    mine = text_of(portal.get(w.url("dashboard"))).split("Your pay")[1]
+    assert "22.50 EUR an hour in total (20.00 base rate plus supplements), 37.50 hours a week: " \
+           "43,875.00 EUR a year" in mine
+
+
 def test_members_comment_during_deliberation_and_an_empty_comment_is_refused(db, w, portal):
     p = motion(db, w)
     proposals.open_deliberation(db, as_member(w.ada), w.coop, p.id, now=NOW)

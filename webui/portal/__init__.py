@@ -65,9 +65,11 @@ def init_app(app: Flask) -> None:
 def _filters(app: Flask) -> None:
     @app.template_filter("money")
     def money(value: Decimal | str | None) -> str:
+        from coop.pay import format_money
+
         if value is None or value == "":
             return "–"
-        return f"{Decimal(value):,.2f}"
+        return format_money(value)
 
     @app.template_filter("delta")
     def delta(value: Decimal) -> str:

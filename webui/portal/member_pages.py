@@ -98,7 +98,12 @@ def set_preferences() -> Any:
 def notification_list() -> Any:
     member = me()
     assert member is not None
-    return render("portal/notifications.html", items=notifications.recent(db(), member.id))
+    try:
+        page = notifications.page(db(), member.id, cursor=request.args.get("after") or None)
+    except CoopError as exc:
+        return render("portal/notifications.html", exc.http_status, items=[], next_cursor=None,
+                      error=exc.message)
+    return render("portal/notifications.html", items=page.items, next_cursor=page.next_cursor)
 
 
 @bp.route("/notifications/read", methods=["POST"])

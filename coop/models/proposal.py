@@ -90,6 +90,16 @@ class Proposal(Base):
     #: Index of this proposal's decision record in the co-op's ledger.
     decision_entry_index: Mapped[int | None] = mapped_column(default=None)
 
+    @property
+    def outcome_words(self) -> str | None:
+        """The outcome reason as members read it: with people's names once
+        ``coop.services.naming.name_outcomes`` has run, the stored reason (ids) before."""
+        return self.__dict__.get("_outcome_words", self.outcome_reason)
+
+    @outcome_words.setter
+    def outcome_words(self, value: str | None) -> None:
+        self.__dict__["_outcome_words"] = value  # not a column: the stored reason is the record's
+
 
 class ElectorateMember(Base):
     """The electorate, snapshotted when voting opens."""

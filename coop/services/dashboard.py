@@ -24,7 +24,7 @@ from coop.models import (
     ProposalStatus,
     Qualification,
 )
-from coop.services import ledger, proposals
+from coop.services import ledger, naming, proposals
 
 S = ProposalStatus
 PAGE = 50
@@ -93,6 +93,7 @@ def closed(session: Session, coop: Cooperative, page: int = 1, per_page: int = P
     items = list(session.scalars(
         select(Proposal).where(where).order_by(Proposal.closed_at.desc(), Proposal.id.desc())
         .limit(per_page).offset((page - 1) * per_page)))
+    naming.name_outcomes(session, items)
     return items, total
 
 

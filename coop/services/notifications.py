@@ -34,7 +34,7 @@ from coop.models import (
     ProposalStatus,
 )
 from coop.pay import format_money, from_hundredths
-from coop.services import audit, events, ledger, paging
+from coop.services import audit, events, ledger, naming, paging
 from coop.services.actor import Actor
 
 K = NotificationKind
@@ -240,10 +240,11 @@ def _on_event(session: Session, coop_id: int, event: str, payload: dict[str, Any
                _link(coop, p), p.id, now=p.voting_opened_at)
     else:
         involved = [i for i in (p.author_id, p.subject_member_id) if i is not None]
+        naming.name_outcomes(session, [p])  # "elected Ada Arendt", as members read results
         notify(session, coop, K.VOTE_CLOSED.value, or_(_electorate(p.id), Member.id.in_(involved)),
                f"Vote {p.outcome}: {p.title}",
                f"Proposal #{p.id} {p.outcome}: yes {p.yes_count}, no {p.no_count}, abstain "
-               f"{p.abstain_count}. {p.outcome_reason or ''}".strip(),
+               f"{p.abstain_count}. {p.outcome_words or ''}".strip(),
                _link(coop, p), p.id, now=p.closed_at)
 
 

@@ -33,7 +33,7 @@ from coop.models import (
     Qualification,
     Term,
 )
-from coop.services import education, elections, offices, pale, rules, visibility
+from coop.services import education, elections, naming, offices, pale, rules, visibility
 
 S = ProposalStatus
 UNDER_WAY = (S.DRAFT.value, S.DELIBERATION.value, S.VOTING.value)
@@ -182,6 +182,8 @@ def election_page(session: Session, coop: Cooperative, election_id: int, reader:
                 Qualification.member_id.in_({c.member_id for c in cands}),
                 Qualification.verified_at.is_not(None)).order_by(Qualification.field, Qualification.id)):
             held.setdefault(q.member_id, []).append(f"{q.field}, EQF {q.level} ({q.issuer})")
+    if p.outcome_reason:  # the candidates are all it names: no query of its own
+        p.outcome_words = naming.with_names(p.outcome_reason, names)
     lines = [CandidateLine(c, c.member.name, "themselves" if c.nominated_by_id == c.member_id
                            else names.get(c.nominated_by_id, f"member {c.nominated_by_id}"),
                            counts.get(c.member_id) if result else None,

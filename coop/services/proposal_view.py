@@ -25,7 +25,7 @@ from coop.models import (
     ProposalStatus,
     Qualification,
 )
-from coop.services import proposals, rules, visibility
+from coop.services import naming, proposals, rules, visibility
 
 S = ProposalStatus
 
@@ -83,9 +83,12 @@ def view(session: Session, coop: Cooperative, proposal_id: int, member: Member |
     ).all() if is_member or p.status == S.CLOSED.value else []
     comments = [CommentLine(c, name, f"{q.field}, EQF {q.level} ({q.issuer})" if q else None)
                 for c, name, q in rows]
-    people = {i for i in (p.author_id, p.subject_member_id) if i is not None}
-    names = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(people))).all()) \
-        if people else {}
+    mentioned = naming.member_ids(p.outcome_reason)  # named in the same query as the author
+    people = {i for i in (p.author_id, p.subject_member_id) if i is not None} | mentioned
+    names = dict(session.execute(select(Member.id, Member.name).where(
+        Member.coop_id == coop.id, Member.id.in_(people))).all()) if people else {}
+    if p.outcome_reason:
+        p.outcome_words = naming.with_names(p.outcome_reason, names)
     params = rules.parameters(session, coop.id)
     live = params.get("voting.live_results", "false").strip().lower() == "true"
     notice = None

@@ -284,6 +284,33 @@ def test_the_results_show_approvals_per_candidate_the_elected_and_the_vacant_sea
     assert "Elected: Ben Brecht (4 approvals); 1 seat vacant." in summary
 
 
+def test_election_results_name_the_people_where_members_read_them(db, coop, people, voting, portal, client):
+    from coop.models import LedgerEntry, Notification
+    from coop.services import dashboard
+
+    ada, ben, cleo, dan = people
+    for voter in (ada, ben, cleo, dan):
+        approve(db, coop, voting, voter, ben)
+    db.refresh(voting)
+    # The decision record keeps ids (its bytes are hashed); only the reading puts names in.
+    assert f"elected member {ben.id}" in voting.outcome_reason
+    record = db.scalars(select(LedgerEntry).where(LedgerEntry.coop_id == coop.id,
+                                                  LedgerEntry.index == voting.decision_entry_index)).one()
+    assert f"member {ben.id} had 4".encode() in record.body
+    said = "elected Ben Brecht with"
+    notice = db.scalars(select(Notification).where(Notification.member_id == dan.id,
+                                                   Notification.kind == "vote_closed")).one()
+    assert said in notice.body and "Ben Brecht had 4" in notice.body and f"member {ben.id}" not in notice.body
+    portal.login(coop, dan)
+    for page in ("", "dashboard", "decisions", f"proposals/{voting.id}"):
+        body = text_of(portal.get(url(coop, page)))
+        assert said in body and f"member {ben.id} had" not in body, page
+    # One query names every decision on a page, however many there are.
+    with count_queries(db) as counter:
+        dashboard.closed(db, coop, now=NOW)
+    assert len(counter.matching("FROM members")) == 1
+
+
 def test_a_tie_at_the_last_seat_shows_the_lot_and_its_inputs(db, coop, people, client):
     ada, ben, cleo, dan = people
     p = call(db, coop, "council", ada)

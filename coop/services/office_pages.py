@@ -33,7 +33,7 @@ from coop.models import (
     Qualification,
     Term,
 )
-from coop.services import education, elections, naming, offices, pale, rules, visibility
+from coop.services import dashboard, education, elections, naming, offices, pale, rules, visibility
 
 S = ProposalStatus
 UNDER_WAY = (S.DRAFT.value, S.DELIBERATION.value, S.VOTING.value)
@@ -148,6 +148,8 @@ class ElectionPage:
     #: During the nomination period: when voting may open, and whether it may now.
     voting_opens_at: dt.datetime | None = None
     can_open_voting: bool = False
+    #: Time left, turnout so far and whether I voted, while voting is open.
+    progress: dashboard.VoteProgress | None = None
 
     @property
     def on_ballot(self) -> list[CandidateLine]:
@@ -236,6 +238,7 @@ def election_page(session: Session, coop: Cooperative, election_id: int, reader:
         voting_opens_at=p.deliberation_ends_at if p.status == S.DELIBERATION.value else None,
         can_open_voting=(p.status == S.DELIBERATION.value and p.deliberation_ends_at is not None
                          and now >= p.deliberation_ends_at),
+        progress=dashboard.vote_progress(session, [p], reader if is_member else None, now).get(p.id),
     )
 
 

@@ -25,7 +25,7 @@ from coop.models import (
     ProposalStatus,
     Qualification,
 )
-from coop.services import naming, proposals, rules, visibility
+from coop.services import dashboard, naming, proposals, rules, visibility
 
 S = ProposalStatus
 
@@ -61,6 +61,8 @@ class ProposalView:
     #: that moment has come, so the page offers "Open voting" only when it would succeed.
     voting_opens_at: dt.datetime | None = None
     can_open_voting: bool = False
+    #: Time left, turnout so far and whether I voted, while voting is open.
+    progress: dashboard.VoteProgress | None = None
 
     @property
     def results_visible(self) -> bool:
@@ -122,6 +124,7 @@ def view(session: Session, coop: Cooperative, proposal_id: int, member: Member |
         voting_opens_at=p.deliberation_ends_at if p.status == S.DELIBERATION.value else None,
         can_open_voting=(p.status == S.DELIBERATION.value and p.deliberation_ends_at is not None
                          and now >= p.deliberation_ends_at),
+        progress=dashboard.vote_progress(session, [p], member if is_member else None, now).get(p.id),
     )
 
 

@@ -240,6 +240,22 @@ def test_the_proposals_list_filters_by_status(db, w, portal):
     assert "Open motion" in every and "Closed motion" in every
 
 
+def test_the_proposals_list_shows_time_left_turnout_so_far_and_whether_i_have_voted(db, w, portal, clock):
+    voted = voting_now(db, w, motion(db, w, "Voted motion"))
+    waiting = voting_now(db, w, motion(db, w, "Waiting motion"))
+    for m in (w.ben, w.cleo):
+        proposals.cast_ballot(db, as_member(m), w.coop, voted.id, "yes", now=NOW)
+    decide_all(db, w, motion(db, w, "Closed motion"))
+    clock.advance(days=5, hours=2, minutes=30)  # voting opened at NOW and lasts 7 days
+    portal.login(w.coop, w.ben)
+    rows = {line.split(" ", 1)[0]: line for line in text_of(portal.get(w.url("proposals"))).split(" #")}
+    assert "1 day 21 h left 2 of 4 (50%) you have voted" in rows[str(voted.id)]
+    assert "1 day 21 h left 0 of 4 (0%) not voted yet" in rows[str(waiting.id)]
+    assert "left" not in [r for k, r in rows.items() if "Closed motion" in r][0]
+    page = text_of(portal.get(w.url(f"proposals/{voted.id}")))
+    assert "1 day 21 h left; turnout so far 2 of 4 (50%)." in page
+
+
 def test_a_vote_cannot_be_changed_after_the_close_and_the_page_offers_no_ballot(db, w, portal):
     p = decide_all(db, w, motion(db, w), {"ben": "no"})
     assert p.status == "closed"

@@ -126,9 +126,9 @@ def proposal_list() -> Any:
     page = int_field("page", request.args) or 1
     me_ = me()
     assert me_ is not None
-    items, total = dashboard.listing(db(), coop(), me_, status=status, page=page, now=request_now())
+    items, total, progress = dashboard.listing(db(), coop(), me_, status=status, page=page, now=request_now())
     # ``shown``, not ``status``: render() takes ``status`` as the HTTP status code.
-    return render("portal/proposals.html", items=items, total=total, page=page, shown=status,
+    return render("portal/proposals.html", items=items, total=total, page=page, shown=status, progress=progress,
                   per_page=dashboard.PAGE, statuses=[s.value for s in ProposalStatus])
 
 

@@ -11,8 +11,8 @@ import pytest
 from coop.clock import utcnow
 from coop.models import Cooperative, Member
 from coop.services import proposals
-from tests.factories import as_member
 from tests.e2e.conftest import E2ECoop, LiveServer, main_text, shot, signed_in
+from tests.factories import as_member
 
 pytestmark = pytest.mark.e2e
 

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -192,3 +193,17 @@ def statistics_by_month(session: Session, coop: Cooperative, until: dt.date) -> 
         table = {mid: p for mid, p in table.items() if p.is_paid}
         points.append(StatsPoint(day, None, pay_statistics(table, weeks)))
     return points
+
+
+@dataclass(frozen=True)
+class RatioHistory:
+    """The pay figures at each month end up to today, and the ratio the rules allow now."""
+
+    points: list[StatsPoint]
+    max_ratio: Fraction
+
+
+def ratio_over_time(session: Session, coop: Cooperative, *, now: dt.datetime) -> RatioHistory:
+    """:func:`statistics_by_month` up to ``now``'s date, with today's limit. Three queries."""
+    return RatioHistory(statistics_by_month(session, coop, now.date()),
+                        pay.policy(session, coop.id).max_ratio)

@@ -73,3 +73,49 @@ def test_after_bars_are_hatched_so_the_series_differ_without_colour():
     # The stylesheet must not give that class a fill of its own, which would hide the pattern.
     css = (Path(__file__).resolve().parents[2] / "webui" / "static" / "portal.css").read_text()
     assert not re.search(r"\.bar-hatched\s*{[^}]*fill", css)
+
+
+# -- pay over time (issue 16) -------------------------------------------------------------------
+
+def test_a_step_chart_holds_each_value_until_the_next_change_and_says_it_in_words():
+    import datetime as dt
+    from fractions import Fraction
+
+    from webui.portal.trend_chart import Point, step_chart
+
+    points = [Point(dt.date(2026, 1, 1), Decimal("20.00"), "20.00"),
+              Point(dt.date(2026, 7, 1), Decimal("22.50"), "22.50")]
+    svg = str(step_chart(points, until=dt.date(2026, 12, 31), title="Pay of Ben", desc="From 20.00 to 22.50",
+                         unit="EUR an hour", chart_id="t", limit=Point(dt.date(2026, 12, 31), Fraction(3), "limit")))
+    assert 'role="img"' in svg and "<title id=\"t-title\">Pay of Ben</title>" in svg
+    assert '<desc id="t-desc">From 20.00 to 22.50</desc>' in svg
+    (d,) = re.findall(r'<path d="([^"]+)" class="trend"/>', svg)
+    # Flat, a vertical step on the date of the change, flat again to the last day: no slopes.
+    assert re.fullmatch(r"M48,\d+ H\d+ V\d+ H624", d), d
+    assert "2026-07-01: 22.50" in svg and "2026-12-31" in svg
+    assert "nothing recorded yet" in str(step_chart([], until=dt.date(2026, 1, 1), title="x", desc="",
+                                                    unit="", chart_id="e"))
+
+
+def test_my_pay_over_time_and_the_ratio_over_time_are_charted_with_text_alternatives(db, keys, portal):
+    import datetime as dt
+
+    from coop.pay import Pay
+    from coop.services import ledger
+    from tests.clock import NOW, TODAY
+    from tests.portal.world import build_world
+
+    w = build_world(db, keys)
+    later = TODAY + dt.timedelta(days=45)
+    ledger.append_pay_record(db, w.coop, w.ben.id, w.ben.name, Pay(Decimal("21.50"), Decimal("37.50")), 52,
+                             authority="founding", effective_date=later, now=NOW)
+    portal.login(w.coop, w.ben)
+    page = portal.get(w.url(f"pay/members/{w.ben.id}")).get_data(as_text=True)
+    assert "Total hourly pay of Ben Brecht over time" in page and 'class="trend"' in page
+    assert f"From 20.00 EUR an hour on {TODAY} to 21.50 EUR an hour since {later}, 1 change(s)" in page
+    ratio = portal.get(w.url("pay/over-time"))
+    html = ratio.get_data(as_text=True)
+    assert ratio.status_code == 200 and "Pay ratio at Riverside Test Co-op over time" in html
+    # 24.00 / 18.00 = 4/3, against the default limit of 3:1.
+    assert "1.33:1" in html and "the rules allow at most 3:1" in html
+    assert 'href="/c/%s/pay/over-time"' % w.coop.slug in portal.get(w.url("pay")).get_data(as_text=True)

@@ -9,9 +9,9 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 
 from coop.errors import NotFound
-from coop.pay import format_ratio
+from coop.pay import format_money, format_ratio
 from coop.services import coops, dashboard, pay_reports, public_pages, verification, visibility
-from webui.portal import charts
+from webui.portal import charts, trend_chart
 from webui.portal.diffs import parameter_changes, text_diff
 from webui.portal.web import bp, coop, db, int_field, me, member_required, render, root
 from webui.request_db import request_now
@@ -85,7 +85,33 @@ def _distribution_words(page: public_pages.SalaryPage) -> str:
 def pay_history(member_id: int) -> Any:
     _public()
     member, history = pay_reports.member_history(db(), coop(), str(member_id))
-    return render("portal/pay_history.html", member=member, history=history[::-1])
+    today = request_now().date()
+    by_date = {h.line.effective_date: h.line.total_hourly for h in history}  # the last record of a day holds
+    points = [trend_chart.Point(day, total, format_money(total)) for day, total in sorted(by_date.items())]
+    cur = coop().currency
+    desc = (f"From {points[0].label} {cur} an hour on {points[0].on} to {points[-1].label} {cur} an hour "
+            f"since {points[-1].on}, {len(points) - 1} change(s); the table below lists every record."
+            if points else "")
+    chart = trend_chart.step_chart(points, until=today, title=f"Total hourly pay of {member.name} over time",
+                                   desc=desc, unit=f"{cur} an hour", chart_id="pay-trend")
+    return render("portal/pay_history.html", member=member, history=history[::-1], chart=chart)
+
+
+@bp.route("/pay/over-time")
+def pay_over_time() -> Any:
+    _public()
+    found = pay_reports.ratio_over_time(db(), coop(), now=request_now())
+    points = [trend_chart.Point(s.on, s.stats.ratio, f"{format_ratio(s.stats.ratio)}:1")
+              for s in found.points if s.stats.ratio is not None]
+    limit = trend_chart.Point(request_now().date(), found.max_ratio,
+                              f"limit {format_ratio(found.max_ratio)}:1")
+    desc = (f"The ratio of the highest to the lowest total hourly pay at each month end, from "
+            f"{points[0].label} on {points[0].on} to {points[-1].label} on {points[-1].on}; the rules "
+            f"allow at most {limit.label[6:]}. The table below gives every month." if points else "")
+    chart = trend_chart.step_chart(points, until=request_now().date(), limit=limit, unit="highest : lowest",
+                                   title=f"Pay ratio at {coop().name} over time", desc=desc,
+                                   chart_id="ratio-trend")
+    return render("portal/pay_over_time.html", points=found.points[::-1], chart=chart, format_ratio=format_ratio)
 
 
 @bp.route("/rules")

@@ -7,15 +7,17 @@ Each is a constant number of queries whatever the number of members, rules or en
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coop import csvsafe
 from coop.ledger import checkpoint as notes
 from coop.models import (
     Checkpoint,
@@ -178,3 +180,26 @@ def verify_info(session: Session, coop: Cooperative) -> VerifyInfo:
         verifier_key=notes.verifier_key(coop.origin, pk) if pk else None,
         origin=coop.origin,
     )
+
+
+#: The salary table's CSV columns. Amounts are plain decimals ("49920.00", no thousands
+#: separator) so that a spreadsheet reads them as numbers in any locale.
+SALARY_CSV_COLUMNS = ["member_id", "member", "hourly_rate", "supplements", "supplements_per_hour",
+                      "total_per_hour", "weekly_hours", "annualised", "currency", "since",
+                      "decision", "proposal_id", "ledger_entry"]
+
+
+def write_salary_csv(session: Session, coop: Cooperative, out: IO[str]) -> int:
+    """The public salary table, as on the pay page, as CSV; every cell formula-safe. Returns
+    the number of members written."""
+    page = salary(session, coop)
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180
+    writer.writerow(SALARY_CSV_COLUMNS)
+    for line in page.lines:
+        extra = from_hundredths(sum(hundredths(s.amount, "supplement") for s in line.supplements))
+        writer.writerow(csvsafe.row([
+            line.member_id, line.member_name, line.hourly_rate,
+            "; ".join(f"{s.kind} {s.amount} ({s.reason.value})" for s in line.supplements),
+            extra, line.total_hourly, line.weekly_hours, line.annualised, coop.currency,
+            line.effective_date.isoformat(), line.decision, line.proposal_id, line.entry_index]))
+    return len(page.lines)

@@ -84,6 +84,34 @@ def test_the_salary_page_has_an_svg_chart_with_a_text_alternative_and_the_ratio(
     assert "the numbers behind the chart" in body
 
 
+def test_the_salary_table_downloads_as_csv_with_formula_cells_escaped(db, w, client):
+    import csv
+    import io
+
+    w.dan.name = "=HYPERLINK(\"http://evil.example\",\"Dan\")"
+    db.flush()
+    passed_raise(db, w)
+    response = client.get(w.url("pay.csv"))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{w.coop.slug}-pay-{TODAY}.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 4
+    ben = next(r for r in rows if r["member"] == "Ben Brecht")
+    assert (ben["total_per_hour"], ben["annualised"], ben["currency"]) == ("21.50", "41925.00", "EUR")
+    assert ben["decision"] == "Raise for Ben" and ben["ledger_entry"].isdigit()
+    dan = next(r for r in rows if r["member_id"] == str(w.dan.id))
+    assert dan["member"] == "'" + w.dan.name  # shown as text, never run as a formula
+    assert 'href="/c/%s/pay.csv"' % w.coop.slug in client.get(w.url("pay")).get_data(as_text=True)
+
+
+def test_a_csv_cell_that_a_spreadsheet_would_run_is_written_as_text():
+    from coop.csvsafe import cell
+
+    for risky in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert cell(risky) == "'" + risky
+    assert cell("Ada") == "Ada" and cell(None) == "" and cell(12) == "12"
+
+
 def test_a_members_pay_history_lists_each_record_with_its_change_and_decision(db, w, client):
     raise_ = passed_raise(db, w)
     response = client.get(w.url(f"pay/members/{w.ben.id}"))

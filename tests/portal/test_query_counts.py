@@ -97,7 +97,7 @@ def pages(s: Sized) -> dict[str, str]:
     """Page name → path inside the co-op."""
     return {
         "home": "", "salary": "pay", "pay history": f"pay/members/{s.member_id}", "pay over time": "pay/over-time",
-        "rules": "rules",
+        "salary csv": "pay.csv", "rules": "rules",
         "rule": "rules/pay.policy", "decisions": "decisions", "decisions page 2": "decisions?page=2",
         "verify": "verify", "closed proposal": f"proposals/{s.closed_id}",
         "voting proposal": f"proposals/{s.voting_id}", "deliberation": f"proposals/{s.deliberation_id}",
@@ -134,7 +134,7 @@ def logged_in(db, coops, app):  # type: ignore[no-untyped-def]
 
 
 PAGES = [
-    "home", "salary", "pay history", "pay over time", "rules", "rule", "decisions", "decisions page 2", "verify",
+    "home", "salary", "salary csv", "pay history", "pay over time", "rules", "rule", "decisions", "decisions page 2", "verify",
     "closed proposal", "voting proposal", "deliberation", "dashboard", "proposals", "proposals voting",
     "new pay", "new rule", "new motion", "directory", "profile", "tokens", "notifications",
     "admin members", "admin new member", "admin import", "admin settings", "login", "forgot"]

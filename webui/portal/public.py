@@ -3,10 +3,11 @@ verify the ledger. Readable without logging in unless the co-op keeps them for m
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import Response, flash, redirect, request, url_for
 
 from coop.errors import NotFound
 from coop.pay import format_money, format_ratio
@@ -57,6 +58,17 @@ def salary() -> Any:
     return render("portal/salary.html", page=page, chart=chart, format_ratio=format_ratio,
                   history_url=_id_prefix("portal.pay_history", "member_id"),
                   proposal_url=_id_prefix("portal.proposal", "proposal_id"))
+
+
+@bp.route("/pay.csv")
+def salary_csv() -> Any:
+    """The salary table as a download; cells a spreadsheet would run as formulas are escaped."""
+    _public()
+    out = io.StringIO()
+    public_pages.write_salary_csv(db(), coop(), out)
+    name = f"{coop().slug}-pay-{request_now().date().isoformat()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _id_prefix(endpoint: str, name: str) -> str:

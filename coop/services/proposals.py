@@ -372,7 +372,8 @@ def record_ballot(session: Session, actor: Actor, coop: Cooperative, proposal_id
     conn.execute(_ADD_AUDIT, {"coop_id": coop.id, "actor_id": member.id, "action": "ballot.cast",
                               "object_type": "proposal", "object_id": proposal_id, "at": now,
                               "details": {}})
-    notifications.settle_vote(session, proposal_id, member_id=member.id, now=now)
+    if live.changes == 0:  # a first ballot: the notices asking for it are answered (once is enough)
+        notifications.settle_vote(session, proposal_id, member_id=member.id, now=now)
     # Only a first ballot adds to the count; a changed one leaves it as the first one did,
     # and that ballot's own check found the electorate incomplete (or the vote is closed).
     if live.changes == 0 and electorate_size is not None \

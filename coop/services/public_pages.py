@@ -7,7 +7,6 @@ Each is a constant number of queries whatever the number of members, rules or en
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +16,6 @@ from typing import IO, NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coop import csvsafe
 from coop.ledger import checkpoint as notes
 from coop.models import (
     Checkpoint,
@@ -40,6 +38,7 @@ from coop.pay import (
     statistics_of,
 )
 from coop.services import checkpoints, pay, rules
+from coop.spreadsheet import SafeWriter
 
 
 class SalaryLine(NamedTuple):
@@ -193,13 +192,13 @@ def write_salary_csv(session: Session, coop: Cooperative, out: IO[str]) -> int:
     """The public salary table, as on the pay page, as CSV; every cell formula-safe. Returns
     the number of members written."""
     page = salary(session, coop)
-    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180
+    writer = SafeWriter(out, lineterminator="\r\n")  # RFC 4180; text cells formula-safe
     writer.writerow(SALARY_CSV_COLUMNS)
     for line in page.lines:
         extra = from_hundredths(sum(hundredths(s.amount, "supplement") for s in line.supplements))
-        writer.writerow(csvsafe.row([
+        writer.writerow([
             line.member_id, line.member_name, line.hourly_rate,
             "; ".join(f"{s.kind} {s.amount} ({s.reason.value})" for s in line.supplements),
             extra, line.total_hourly, line.weekly_hours, line.annualised, coop.currency,
-            line.effective_date.isoformat(), line.decision, line.proposal_id, line.entry_index]))
+            line.effective_date.isoformat(), line.decision, line.proposal_id, line.entry_index])
     return len(page.lines)

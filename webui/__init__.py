@@ -18,7 +18,7 @@ from coop.clock import utcnow
 from coop.config import Settings
 from coop.db import make_engine, make_session_factory
 from coop.ledger.keys import KeyStore
-from webui import request_db, security
+from webui import limiter, request_db, security
 from webui.converters import IdConverter, TextConverter
 
 #: Blueprint modules, each exposing ``init_app(app)``. Listed here so each face stays in its
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, engine: Any = None,
     app.url_map.converters["default"] = TextConverter
     request_db.init_app(app)
     security.init_app(app, settings)
+    limiter.init_app(app)
     for name in FACES:
         try:
             module = importlib.import_module(name)

@@ -33,6 +33,13 @@ def keys() -> KeyStore:
     return current_app.extensions["coop.keys"]  # type: ignore[no-any-return]
 
 
+def commit_despite_refusal() -> None:
+    """Commit this request's session although the answer is an error: for the one write a
+    refusal must leave behind (the mail telling a member their login was locked), made after
+    the refused work was rolled back (``webui.limiter``)."""
+    g.coop_commit_refused = True
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def _commit(response: Response) -> Response:
@@ -40,7 +47,7 @@ def init_app(app: Flask) -> None:
         if session is None:
             return response
         try:
-            if response.status_code < 400:
+            if response.status_code < 400 or g.pop("coop_commit_refused", False):
                 session.commit()
             else:
                 session.rollback()

@@ -25,6 +25,7 @@ from coop.services.actor import Actor
 #: After this many failed attempts a message is left for the operator to look at.
 MAX_ATTEMPTS = 5
 PASSWORD_RESET = "password_reset"
+LOGIN_LOCKED = "login_locked"
 
 
 def queue(session: Session, coop: Cooperative, to_address: str, kind: str, subject: str,
@@ -46,10 +47,8 @@ def request_password_reset(session: Session, coop: Cooperative, email: str,
     """
     from coop.services import accounts
 
-    member = session.scalars(
-        select(Member).where(Member.coop_id == coop.id, Member.email == (email or "").strip().lower())
-    ).one_or_none()
-    if member is None or member.status == MemberStatus.DEPARTED.value:
+    member = _account_holder(session, coop, email)
+    if member is None:
         return
     token = accounts.create_reset(session, Actor.operator(), coop, member, now=now)
     queue_password_reset(session, coop, member, link_for(token), now=now)
@@ -63,6 +62,35 @@ def queue_password_reset(session: Session, coop: Cooperative, member: Member, li
                  "Open the link below within 24 hours to choose a new one. If you did not "
                  "expect this, ignore this message: your password stays as it is.",
                  link, member.id, now=now)
+
+
+def warn_of_locked_login(session: Session, coop: Cooperative, email: str, *, failures: int,
+                         minutes: int, now: dt.datetime) -> OutboxMessage | None:
+    """Tell a member that logging in to their account was locked after ``failures`` wrong
+    passwords, for ``minutes``. The web face calls this once per lockout, not per attempt.
+    Nothing happens for an email that is no (current) member's: the person at the login form
+    sees the same refusal either way."""
+    member = _account_holder(session, coop, email)
+    if member is None:
+        return None
+    return queue(
+        session, coop, member.email, LOGIN_LOCKED, f"[{coop.name}] Your login was locked for a while",
+        f"Someone typed a wrong password for your {coop.name} account {failures} times within "
+        f"{minutes} minutes, so logging in to it is paused for up to {minutes} minutes.\n"
+        "If that was you, wait and try again, or choose a new password with the link below. If it was "
+        "not you, your password held: nobody got in. Choosing a new, longer password makes guessing "
+        "it harder still.",
+        f"/c/{coop.slug}/forgot", member.id, now=now)
+
+
+def _account_holder(session: Session, coop: Cooperative, email: str) -> Member | None:
+    """The member of this co-op who logs in with ``email``, unless departed."""
+    member = session.scalars(
+        select(Member).where(Member.coop_id == coop.id, Member.email == (email or "").strip().lower())
+    ).one_or_none()
+    if member is None or member.status == MemberStatus.DEPARTED.value:
+        return None
+    return member
 
 
 def pending(session: Session, coop_id: int | None = None, include_sent: bool = False,

@@ -40,8 +40,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     workdir: Path = tmp_path_factory.mktemp("fuzz")
     # Limits high enough that the fuzzer's own volume is not what it measures; the 429s
     # are tested in test_api_auth.
-    env = seed_demo(workdir, COOP_API_TOKEN_LIMIT="100000", COOP_API_LOGIN_LIMIT="100000",
-                    COOP_API_BAD_TOKEN_LIMIT="100000")
+    env = seed_demo(workdir, COOP_API_TOKEN_LIMIT="100000", COOP_API_BAD_TOKEN_LIMIT="100000",
+                    COOP_API_ANONYMOUS_LIMIT="100000", COOP_LOGIN_FAILURES_PER_ACCOUNT="100000",
+                    COOP_LOGIN_FAILURES_PER_ADDRESS="100000")
     with serve(env) as server:
         yield server
 

@@ -26,7 +26,7 @@ from webui.api import (  # noqa: F401  (register routes)
 )
 from webui.api.core import QueryError, bp, coop_error, flatten, json_response, problem
 from webui.api.openapi import docs_html, spec_dict
-from webui.api.ratelimit import Limits, TooManyRequests
+from webui.api.ratelimit import TooManyRequests
 
 log = logging.getLogger(__name__)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -119,6 +119,5 @@ def _data_error(exc: DataError) -> Response:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.extensions["coop.api.limits"] = Limits(app.config)
     # Events from this process's requests go to the webhook outbox in the same transaction.
     webhooks.install()

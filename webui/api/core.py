@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request, url_for
+from flask import Blueprint, Response, g, request, url_for
 from marshmallow import Schema, ValidationError
 
 from coop.errors import CoopError, InvalidInput, NotFound, Unauthenticated
@@ -23,6 +23,7 @@ from coop.services import coops, tokens
 from coop.services.actor import Actor
 from coop.services.coops import SLUG
 from coop.services.paging import Page
+from webui.api import ratelimit
 from webui.request_db import get_session, request_now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -183,14 +184,12 @@ def current_actor() -> Actor | None:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise Unauthenticated("use Authorization: Bearer <token>")
-        limits = current_app.extensions["coop.api.limits"]
-        limits.check_failures(request.remote_addr)
         try:
             actor, row = tokens.authenticate(get_session(), value.strip(), now=request_now())
         except Unauthenticated:
-            limits.failed(request.remote_addr)
+            ratelimit.bad_token()  # 429 instead, once this address has sent too many
             raise
-        limits.hit_token(row.id)
+        ratelimit.token_request(row.id)
         g.api_token = row
     g.api_actor = actor
     return actor
@@ -207,6 +206,11 @@ def load_coop(slug: str) -> Cooperative:
     if not SLUG.match(slug):
         raise NotFound(f"no co-op with slug '{slug[:64]}'", field="coop")
     return coops.get_by_slug(get_session(), slug)
+
+
+@bp.before_request
+def _count_anonymous() -> None:
+    ratelimit.anonymous_request()
 
 
 # -- output ----------------------------------------------------------------------------------

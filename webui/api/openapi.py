@@ -28,6 +28,10 @@ public salary ledger with RFC 6962 proofs.
 password) or `coop tokens create`. What a co-op publishes (pay, the ledger, rules,
 decisions, checkpoints, proofs) needs no token.
 
+**Rate limits**: `429` with `Retry-After` (seconds) over a limit: requests per token,
+requests without a token per client address, invalid tokens per address (a valid token
+from the same address keeps working), and wrong passwords per account and per address.
+
 **Errors** are RFC 9457 `application/problem+json`: `type`, `title`, `status`, `detail`, and
 `errors: [{field, message}]` naming what to fix. A refused request changes nothing.
 
@@ -76,7 +80,12 @@ def _path_parameters(op: Operation) -> list[dict[str, Any]]:
 
 
 def _problem(status: int) -> dict[str, Any]:
-    return {"description": TITLES.get(status, "Error"), "content": {PROBLEM_MIME: {"schema": "Problem"}}}
+    out: dict[str, Any] = {"description": TITLES.get(status, "Error"),
+                           "content": {PROBLEM_MIME: {"schema": "Problem"}}}
+    if status == 429:
+        out["headers"] = {"Retry-After": {"description": "seconds to wait before trying again",
+                                          "schema": {"type": "integer", "minimum": 1}}}
+    return out
 
 
 def _operation(op: Operation) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 
 from coop.errors import InvalidInput
 from coop.schemas import access as s
@@ -21,6 +21,7 @@ from webui.api.core import (
     page_response,
     require_actor,
 )
+from webui.limiter import password_attempt
 from webui.request_db import get_session, request_now
 
 P = "/coops/{slug}"
@@ -33,8 +34,11 @@ ADMIN_ERRORS = (401, 403, 404)
            body=s.TokenCreate, response=s.TokenCreatedOut, status=201,
            errors=(401, 403, 404, 409, 415, 422, 429))
 def create_token(slug: str) -> Response:
-    """Authenticate with `email` and `password` (at most 10 attempts a minute per address),
-    or with a token that has the admin scope. The token is in the answer once: store it."""
+    """Authenticate with `email` and `password`, or with a token that has the admin scope.
+    The token is in the answer once: store it. Wrong passwords are limited per account and
+    per client address (by default 10 and 50 in 15 minutes; then 429 with `Retry-After`, even
+    for the right password, and the member is told by mail); a success clears the account's
+    count."""
     data = load_body(s.TokenCreate)
     coop = load_coop(slug)
     session = get_session()
@@ -42,8 +46,8 @@ def create_token(slug: str) -> Response:
         for name in ("email", "password"):
             if data[name] is None:
                 raise InvalidInput("give both email and password", field=name)
-        current_app.extensions["coop.api.limits"].login_attempt(request.remote_addr)
-        member = accounts.authenticate(session, coop, data["email"], data["password"])
+        with password_attempt(coop, data["email"]):  # 429 while the account or address is locked
+            member = accounts.authenticate(session, coop, data["email"], data["password"])
         actor = Actor.of(member)
     else:
         actor = require_actor()

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from coop.errors import CoopError, InvalidInput
 from coop.models import Member
 from coop.services import accounts, outbox
+from webui import limiter
 from webui.links import external_url, local_target
 from webui.portal.web import bp, coop, db, me, refused, render, text
 from webui.request_db import request_now
@@ -77,7 +78,8 @@ def login() -> Any:
         return render("portal/login.html", form={"next": request.args.get("next", "")})
     form = {"email": text("email"), "next": request.form.get("next", "")}
     try:
-        member = accounts.authenticate(db(), coop(), form["email"], request.form.get("password", ""))
+        with limiter.password_attempt(coop(), form["email"]):  # 429 while locked out
+            member = accounts.authenticate(db(), coop(), form["email"], request.form.get("password", ""))
     except CoopError as exc:
         # One message under the form for every failure, so it names no field to probe.
         exc.field = "_form"
@@ -138,6 +140,10 @@ def forgot() -> Any:
     if "@" not in email:
         return refused("portal/forgot.html", InvalidInput("type the email address you log in with",
                                                           field="email"), form={"email": email}, sent=False)
+    try:
+        limiter.reset_requested(coop(), email)  # counted whether or not the email is a member's
+    except CoopError as exc:
+        return refused("portal/forgot.html", exc, form={"email": email}, sent=False)
     outbox.request_password_reset(
         db(), coop(), email, lambda token: external_url("portal.reset", token=token), now=request_now())
     # The same answer whether or not the address is a member's: the form reveals nobody.

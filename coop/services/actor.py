@@ -40,6 +40,14 @@ class Actor:
         if scope not in self.scopes:
             raise PermissionDenied(f"this token lacks the '{scope}' scope")
 
+    def require_insider(self, coop_id: int) -> None:
+        """The operator, or a member of this co-op (any status, any scope): the least a
+        service asks before it looks up or locks one of the co-op's rows on the actor's
+        behalf, so an outsider neither learns which rows exist nor holds them locked. The
+        real check (author, secretary, scope) follows once the row is known."""
+        if self.member is not None and self.member.coop_id != coop_id:
+            raise PermissionDenied("only members of this co-op may do this")
+
     def require_member(self, coop_id: int, scope: str = "read") -> Member:
         """An active member of this co-op (the operator is not a member and cannot vote)."""
         self.require_scope(scope)

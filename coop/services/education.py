@@ -171,6 +171,7 @@ def update_record(session: Session, actor: Actor, coop: Cooperative, record_id: 
                   now: dt.datetime) -> LearningRecord:
     """Change some fields (a course completed, hours corrected). A verified record is final:
     its qualification rests on it."""
+    actor.require_insider(coop.id)  # before the record is looked up
     r = get_record(session, coop.id, record_id)
     member = members.get_member(session, coop.id, r.member_id)
     _may_write(actor, coop, member)
@@ -197,6 +198,7 @@ def verify_record(session: Session, actor: Actor, coop: Cooperative, record_id: 
     """The qualification a completed record gained becomes a verified Qualification. Who may
     verify is decided as for any qualification: a secretary, or a member verified in the same
     field at the same level or higher (never the member themselves)."""
+    actor.require_insider(coop.id)  # before the record is looked up
     r = get_record(session, coop.id, record_id)
     if r.qualification_field is None or r.qualification_level is None:
         raise InvalidInput("this record gained no qualification; there is nothing to verify", field="record")

@@ -50,6 +50,9 @@ UNDER_WAY = (ProposalStatus.DRAFT.value, ProposalStatus.DELIBERATION.value, Prop
 def draft_election(session: Session, actor: Actor, coop: Cooperative, office_key: str,
                    seats: int | None = None, title: str | None = None, body: str = "", *, now: dt.datetime) -> Proposal:
     """An election for ``seats`` seats of an office (default: all of them, a regular election)."""
+    # Who may call one is settled first: the lock and the "already under way" below are for
+    # the co-op's own members.
+    actor.require_member(coop.id, scope="propose")
     office = offices.get_office(session, coop.id, office_key)
     seats = office.seats if seats is None else seats
     if isinstance(seats, bool) or not isinstance(seats, int) or not 1 <= seats <= office.seats:

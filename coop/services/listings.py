@@ -100,6 +100,9 @@ def proposal(session: Session, actor: Actor | None, coop: Cooperative, proposal_
              now: dt.datetime) -> Proposal:
     """A proposal for a member; a closed one (a decision) for anyone if the co-op publishes;
     a draft only for its author and the secretary (``visibility``, as in the portal)."""
+    if actor is None or not visibility.is_member(coop, actor.member):
+        # Before the lookup: where the co-op publishes nothing, an outsider learns no ids.
+        require_reader(actor, coop, public=True)
     p = proposals.get(session, coop, proposal_id, now=now)
     if p.status == ProposalStatus.CLOSED.value and (actor is None or coop.public_pages):
         require_reader(actor, coop, public=True)

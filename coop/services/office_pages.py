@@ -163,6 +163,7 @@ class ElectionPage:
 
 def election_page(session: Session, coop: Cooperative, election_id: int, reader: Member | None,
                   now: dt.datetime) -> ElectionPage:
+    visibility.require_reader(coop, reader)  # before the lookup: an outsider learns no ids
     p = elections.get_election(session, coop, election_id, now=now)
     visibility.require_proposal_reader(coop, reader, p)
     is_member = visibility.is_member(coop, reader)

@@ -74,6 +74,7 @@ class ProposalView:
 
 def view(session: Session, coop: Cooperative, proposal_id: int, member: Member | None,
          now: dt.datetime) -> ProposalView:
+    visibility.require_reader(coop, member)  # before the lookup: an outsider learns no ids
     p = proposals.get(session, coop, proposal_id, now=now)
     visibility.require_proposal_reader(coop, member, p)
     is_member = visibility.is_member(coop, member)

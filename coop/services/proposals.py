@@ -143,12 +143,14 @@ def draft_pay_adjustment(session: Session, actor: Actor, coop: Cooperative, titl
                          subject: Member, change: dict[str, Any], *, now: dt.datetime) -> Proposal:
     """``change``: hourly_rate / weekly_hours (Decimal), supplements (list of pay.Supplement),
     reason. Refused, naming the numbers, if it would break the pay policy now."""
+    actor.require_member(coop.id, scope="propose")  # before the co-op's pay is read
     details = pay_adjustments.prepare(session, coop, subject, change)
     return _new(session, actor, coop, ProposalKind.PAY_ADJUSTMENT.value, title, body, details, subject, now=now)
 
 
 def draft_rule_change(session: Session, actor: Actor, coop: Cooperative, title: str, body: str,
                       change: dict[str, Any], *, now: dt.datetime) -> Proposal:
+    actor.require_member(coop.id, scope="propose")  # before the co-op's rules are read
     details = rule_changes.prepare(session, coop, change)
     return _new(session, actor, coop, ProposalKind.RULE_CHANGE.value, title, body, details, now=now)
 
@@ -182,6 +184,7 @@ def voting_rule_for(session: Session, p: Proposal) -> tuple[rules.VotingRule, st
 
 def open_deliberation(session: Session, actor: Actor, coop: Cooperative, proposal_id: int,
                       now: dt.datetime) -> Proposal:
+    actor.require_insider(coop.id)  # before the proposal's row is locked
     p = get(session, coop, proposal_id, lock=True, now=now)
     _require_author_or_secretary(actor, p)
     _require_status(p, S.DRAFT, doing="open deliberation")
@@ -197,6 +200,7 @@ def open_deliberation(session: Session, actor: Actor, coop: Cooperative, proposa
 
 
 def withdraw(session: Session, actor: Actor, coop: Cooperative, proposal_id: int, *, now: dt.datetime) -> Proposal:
+    actor.require_insider(coop.id)  # before the proposal's row is locked
     p = get(session, coop, proposal_id, lock=True, now=now)
     _require_author_or_secretary(actor, p)
     _require_status(p, S.DRAFT, S.DELIBERATION, doing="withdraw (voting has opened)")
@@ -209,6 +213,7 @@ def withdraw(session: Session, actor: Actor, coop: Cooperative, proposal_id: int
 def open_voting(session: Session, actor: Actor, coop: Cooperative, proposal_id: int,
                 now: dt.datetime) -> Proposal:
     """Snapshot the electorate and fix the threshold and quorum from the rules in force."""
+    actor.require_insider(coop.id)  # before the proposal's row is locked
     p = get(session, coop, proposal_id, lock=True, now=now)
     _require_author_or_secretary(actor, p)
     _require_status(p, S.DELIBERATION, doing="open voting")

@@ -21,6 +21,7 @@ KIND = ProposalKind.RECALL.value
 
 def draft_recall(session: Session, actor: Actor, coop: Cooperative, term_id: int, title: str | None = None,
                  body: str = "", *, now: dt.datetime) -> Proposal:
+    actor.require_member(coop.id, scope="propose")  # before the term is looked up
     term = offices.get_term(session, coop.id, term_id)
     if not term.current_at(now):
         raise Conflict(f"term {term.id} is not current, so there is nothing to recall", field="term_id")

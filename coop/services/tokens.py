@@ -131,6 +131,7 @@ def revoke(session: Session, actor: Actor, coop: Cooperative, token_id: int,
            now: dt.datetime) -> ApiToken:
     """By its own member (with any scope: giving up access is always allowed), a co-op admin,
     or the operator. Revoking a revoked token changes nothing."""
+    actor.require_insider(coop.id)  # before the token is looked up
     row = get_token(session, coop, token_id)
     if actor.is_operator or actor.member_id != row.member_id:
         try:

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, g, request, url_for
 from marshmallow import Schema, ValidationError
 
-from coop.errors import CoopError, InvalidInput, NotFound, Unauthenticated
+from coop.errors import CoopError, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from coop.models import Cooperative
 from coop.services import coops, tokens
 from coop.services.actor import Actor
@@ -203,14 +203,37 @@ def require_actor() -> Actor:
 
 
 def load_coop(slug: str) -> Cooperative:
+    """The co-op the URL names; read once per request (``authorize_coop`` reads it first)."""
+    found: Cooperative | None = g.get("api_coop")
+    if found is not None and g.get("api_coop_slug") == slug:
+        return found
     if not SLUG.match(slug):
         raise NotFound(f"no co-op with slug '{slug[:64]}'", field="coop")
-    return coops.get_by_slug(get_session(), slug)
+    found = coops.get_by_slug(get_session(), slug)
+    g.api_coop, g.api_coop_slug = found, slug
+    return found
 
 
 @bp.before_request
-def _count_anonymous() -> None:
+def authorize_coop() -> None:
+    """Before any handler: count a request without a token, and refuse a token on another
+    co-op's routes.
+
+    A token acts only in its own co-op. Refusing it here, the same 403 on every route under
+    ``/coops/{slug}``, means no handler or service runs for it: nothing of that co-op is read,
+    locked or written, and no answer can differ with what the co-op holds (a 409 "an
+    election is already under way", a 422 naming a member). What a co-op publishes is read
+    without a token."""
     ratelimit.anonymous_request()
+    slug = (request.view_args or {}).get("slug")
+    if slug is None:
+        return
+    actor = current_actor()
+    if actor is None or actor.member is None:
+        return
+    if actor.member.coop_id != load_coop(slug).id:
+        raise PermissionDenied("this token belongs to another co-op and acts only there; "
+                               "read what this co-op publishes without a token")
 
 
 # -- output ----------------------------------------------------------------------------------

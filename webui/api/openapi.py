@@ -26,7 +26,8 @@ public salary ledger with RFC 6962 proofs.
 **Authentication**: `Authorization: Bearer <token>` with a personal access token (scopes
 `read`, `vote`, `propose`, `admin`). Get one with `POST /api/v1/coops/{slug}/tokens` (email +
 password) or `coop tokens create`. What a co-op publishes (pay, the ledger, rules,
-decisions, checkpoints, proofs) needs no token.
+decisions, checkpoints, proofs) needs no token. A token acts only in its own co-op: on
+another co-op's routes (`/coops/{slug}/…`) it gets 403, whatever the route.
 
 **Rate limits**: `429` with `Retry-After` (seconds) over a limit: requests per token,
 requests without a token per client address, invalid tokens per address (a valid token
@@ -122,8 +123,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         statuses |= {413, 415, 422}
     if op.query is not None:
         statuses |= {400, 422}  # malformed parameters; values the services refuse (a cursor…)
-    if op.access not in ("anyone",):
-        statuses |= {401, 403}
+    if op.access not in ("anyone",) or "{slug}" in op.path:
+        statuses |= {401, 403}  # a co-op's routes refuse a bad token, and another co-op's token
     for status in sorted(statuses):
         responses[str(status)] = _problem(status)
     out["responses"] = responses

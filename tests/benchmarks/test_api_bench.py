@@ -136,9 +136,9 @@ def setup(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     workdir = tmp_path_factory.mktemp("api-bench")
     with ExitStack() as stack:
         if request.param == "sqlite":
-            env = seed_demo(workdir, COOP_API_TOKEN_LIMIT="100000000")
+            env = seed_demo(workdir, COOP_API_TOKEN_LIMIT="100000000", COOP_API_ANONYMOUS_LIMIT="100000000")
         else:
-            env = coop_env(workdir, COOP_API_TOKEN_LIMIT="100000000")
+            env = coop_env(workdir, COOP_API_TOKEN_LIMIT="100000000", COOP_API_ANONYMOUS_LIMIT="100000000")
             env["COOP_DATABASE_URL"] = stack.enter_context(throwaway_database(POSTGRES_URL, "coop_bench"))
             run_coop(env, "db", "upgrade")
             run_coop(env, "seed-demo")

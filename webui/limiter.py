@@ -37,7 +37,7 @@ from typing import Any, NoReturn
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import Storage, storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -91,6 +91,36 @@ BUDGETS: dict[str, Budget] = {
 NOTICE = "login.notice"
 
 
+class SweptMemoryStorage(MemoryStorage):
+    """`limits`' memory storage, forgetting expired counts inline (at most once a
+    ``sweep_every`` seconds, on a write) instead of on its timer thread.
+
+    Its timer is a non-daemon thread started on every burst of writes: a process cannot exit
+    while one waits, and under libfaketime (CI runs the suite a year ahead) a timed wait never
+    ends, so the test run hung at exit. The overrides are of two private methods of
+    limits 5 (pinned below 6 in pyproject), which tests/api/test_api_ratelimits.py holds."""
+
+    STORAGE_SCHEME = ["coop-memory"]  # not "memory": storage_from_string keeps limits' own
+
+    def __init__(self, sweep_every: float = 1.0):
+        super().__init__()
+        self.timer.cancel()  # the one its constructor started
+        self.timer.join()
+        self.sweep_every = sweep_every
+        self._swept_at = -math.inf
+
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        now = time.monotonic()
+        if now - self._swept_at >= self.sweep_every:
+            self._swept_at = now
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+            for key in list(self.events):  # it empties a key's list of events but keeps the key
+                with self.locks[key]:
+                    if not self.events.get(key):
+                        self.events.pop(key, None)
+                        self.locks.pop(key, None)
+
+
 def _setting(config: Mapping[str, Any], name: str, default: Any) -> Any:
     """The app's config first (tests), then the environment (`coop serve` operators)."""
     value = config.get(name, os.environ.get(name))
@@ -103,7 +133,8 @@ class Limiter:
 
     def __init__(self, config: Mapping[str, Any], storage: Storage | None = None,
                  clock: Callable[[], float] = time.time):
-        self.storage = storage or storage_from_string(str(_setting(config, "COOP_RATELIMIT_STORAGE", "memory://")))
+        uri = str(_setting(config, "COOP_RATELIMIT_STORAGE", "memory://"))
+        self.storage = storage or (SweptMemoryStorage() if uri == "memory://" else storage_from_string(uri))
         self.clock = clock
         self._moving = MovingWindowRateLimiter(self.storage)
         self._fixed = FixedWindowRateLimiter(self.storage)

@@ -5,16 +5,17 @@ clock."""
 
 from __future__ import annotations
 
+import threading
+
 import limits.storage.memory
 import pytest
-from limits.storage import MemoryStorage
 
 from coop.services import accounts
 from coop.services.actor import Actor
 from tests.api.conftest import make_token
 from tests.clock import NOW
 from tests.factories import make_coop, make_member
-from webui.limiter import BUDGETS, Limiter, TooManyRequests
+from webui.limiter import BUDGETS, Limiter, SweptMemoryStorage, TooManyRequests
 
 PASSWORD = "correct horse battery"
 ELSEWHERE = {"REMOTE_ADDR": "203.0.113.7"}
@@ -133,7 +134,7 @@ class Clock:
 def test_a_budget_frees_up_when_its_window_has_passed(monkeypatch):
     clock = Clock(1_000_000.0)
     monkeypatch.setattr(limits.storage.memory, "time", clock)  # the storage's clock, not time.time
-    limiter = Limiter({"COOP_API_BAD_TOKEN_LIMIT": 2}, storage=MemoryStorage(), clock=clock.time)
+    limiter = Limiter({"COOP_API_BAD_TOKEN_LIMIT": 2}, storage=SweptMemoryStorage(), clock=clock.time)
     limiter.take("api.bad_token", "192.0.2.1")
     clock.now += 20
     limiter.take("api.bad_token", "192.0.2.1")
@@ -148,6 +149,31 @@ def test_a_budget_frees_up_when_its_window_has_passed(monkeypatch):
     limiter.take("api.bad_token", "192.0.2.1")
     with pytest.raises(TooManyRequests):
         limiter.take("api.bad_token", "192.0.2.1")
+
+
+def test_expired_counts_are_forgotten_so_sprayed_keys_do_not_pile_up(monkeypatch):
+    clock = Clock(1_000_000.0)
+    monkeypatch.setattr(limits.storage.memory, "time", clock)
+    storage = SweptMemoryStorage(sweep_every=0)
+    limiter = Limiter({}, storage=storage, clock=clock.time)
+    for i in range(50):
+        limiter.take("api.bad_token", f"198.51.100.{i}")
+    assert len(storage.events) == 50
+    clock.now += 61
+    limiter.take("api.bad_token", "192.0.2.9")
+    assert len(storage.events) == 1 and len(storage.locks) <= 1
+
+
+def test_the_limiter_leaves_no_thread_that_keeps_the_process_alive():
+    """limits' own memory storage starts a non-daemon timer thread on every burst of
+    writes; under libfaketime (CI's run a year ahead) its timed wait never ended and the
+    test process hung at exit."""
+    before = {t.ident for t in threading.enumerate()}
+    limiter = Limiter({})
+    for i in range(5):
+        limiter.take("api.anonymous", f"192.0.2.{i}")
+        limiter.hit("login.account", "k")
+    assert [t for t in threading.enumerate() if t.ident not in before and not t.daemon] == []
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "ten", "1.5"])

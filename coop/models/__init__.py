@@ -21,18 +21,20 @@ from coop.models.proposal import (
     BallotChange,
     Choice,
     Comment,
+    CommentReaction,
     ElectorateMember,
     Outcome,
     Proposal,
     ProposalKind,
     ProposalStatus,
+    ReactionKind,
 )
 from coop.models.rule import Rule, RuleVersion
 
 __all__ = [
-    "AccountToken", "AuditEvent", "Ballot", "BallotChange", "Checkpoint", "Choice", "Comment", "Cooperative",
+    "AccountToken", "AuditEvent", "Ballot", "BallotChange", "Checkpoint", "Choice", "Comment", "CommentReaction", "Cooperative",
     "ElectorateMember", "LedgerEntry", "LedgerHead", "LedgerNode", "Member", "MemberStatus",
-    "Outcome", "PayRecord", "Proposal", "ProposalKind", "ProposalStatus", "Qualification", "Role",
+    "Outcome", "PayRecord", "Proposal", "ProposalKind", "ProposalStatus", "Qualification", "ReactionKind", "Role",
     "Rule", "RuleVersion",
     "Notification", "NotificationKind", "NotificationPreference", "OutboxMessage", "ProposalNotice",
     "ApiToken", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",

@@ -143,7 +143,11 @@ class BallotChange(Base):
 
 
 class Comment(Base):
-    """Deliberation: a comment, or an expert opinion backed by a verified qualification."""
+    """Deliberation: a comment, or an expert opinion backed by a verified qualification.
+
+    Threads are one level deep: ``parent_id`` is the thread's root, never a reply (a reply to
+    a reply is attached to the root by the service), so a page shows every thread as a root
+    and its replies in order, and no discussion drifts off the right edge of a phone."""
 
     __tablename__ = "comments"
     __table_args__ = (CheckConstraint("kind IN ('comment','expert_opinion')", name="kind"),)
@@ -156,4 +160,31 @@ class Comment(Base):
     qualification_id: Mapped[int | None] = mapped_column(
         ForeignKey("qualifications.id"), default=None
     )
+    #: The root comment of the thread this replies to; None for a root.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), default=None, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column()
+
+
+class ReactionKind(str, enum.Enum):
+    """A small fixed set, so a reaction says something a count can carry."""
+
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    QUESTION = "question"
+
+
+class CommentReaction(Base):
+    """A member's reaction to a comment, without writing one. At most one per member and
+    comment — the unique constraint holds it whatever requests race; changing it overwrites."""
+
+    __tablename__ = "comment_reactions"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "member_id"),
+        CheckConstraint("kind IN ('agree','disagree','question')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column()

@@ -35,7 +35,7 @@ from coop.models import (
     WebhookDelivery,
     WebhookEvent,
 )
-from coop.services import proposals, rules, visibility, webhooks
+from coop.services import discussion, proposals, rules, visibility, webhooks
 from coop.services.actor import Actor
 from coop.services.paging import Page, keyset
 
@@ -130,10 +130,15 @@ def ballots_cast(session: Session, p: Proposal) -> int | None:
 
 
 def comments_page(session: Session, actor: Actor | None, coop: Cooperative, proposal_id: int, *,
-                  cursor: str | None = None, limit: int | None = None, now: dt.datetime) -> Page[Comment]:
+                  cursor: str | None = None, limit: int | None = None,
+                  now: dt.datetime) -> Page[tuple[Comment, dict[str, int]]]:
+    """Comments and replies by id (a root before its replies), each with its reaction
+    counts: two queries whatever the page size."""
     p = proposal(session, actor, coop, proposal_id, now=now)
     q = select(Comment).where(Comment.proposal_id == p.id)
-    return keyset(session, q, Comment.id, cursor=cursor, limit=limit)
+    page = keyset(session, q, Comment.id, cursor=cursor, limit=limit)
+    counts = discussion.reaction_counts(session, [c.id for c in page.items])
+    return Page([(c, counts[c.id]) for c in page.items], page.next_cursor)
 
 
 def ballots_page(session: Session, actor: Actor | None, coop: Cooperative, proposal_id: int, *,

@@ -25,7 +25,7 @@ from coop.models import (
     ProposalStatus,
     Qualification,
 )
-from coop.services import dashboard, naming, proposals, rules, visibility
+from coop.services import dashboard, discussion, naming, proposals, rules, visibility
 
 S = ProposalStatus
 
@@ -36,12 +36,19 @@ class CommentLine:
     author: str
     #: The verified qualification an expert opinion cites: "accounting, EQF 6 (issuer)".
     expertise: str | None
+    #: How many members reacted with each kind (every kind present, 0 if none).
+    reactions: dict[str, int] = field(default_factory=dict)
+    #: The reader's own reaction, if any.
+    mine: str | None = None
+    #: A thread's replies, oldest first (a root's only: threads are one level deep).
+    replies: list[CommentLine] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class ProposalView:
     proposal: Proposal
     names: dict[int, str]
+    #: The threads: root comments, each with its replies.
     comments: list[CommentLine]
     #: Threshold and quorum in plain words: fixed on the proposal once voting opens, else
     #: what the rules in force would apply now.
@@ -63,6 +70,8 @@ class ProposalView:
     can_open_voting: bool = False
     #: Time left, turnout so far and whether I voted, while voting is open.
     progress: dashboard.VoteProgress | None = None
+    comment_count: int = 0
+    reaction_kinds: tuple[str, ...] = discussion.KINDS
 
     @property
     def results_visible(self) -> bool:
@@ -84,8 +93,7 @@ def view(session: Session, coop: Cooperative, proposal_id: int, member: Member |
         .outerjoin(Qualification, Qualification.id == Comment.qualification_id)
         .where(Comment.proposal_id == p.id).order_by(Comment.id)
     ).all() if is_member or p.status == S.CLOSED.value else []
-    comments = [CommentLine(c, name, f"{q.field}, EQF {q.level} ({q.issuer})" if q else None)
-                for c, name, q in rows]
+    comments = _threads(session, p.id, rows, member if is_member else None)
     mentioned = naming.member_ids(p.outcome_reason)  # named in the same query as the author
     people = {i for i in (p.author_id, p.subject_member_id) if i is not None} | mentioned
     names = dict(session.execute(select(Member.id, Member.name).where(
@@ -121,12 +129,32 @@ def view(session: Session, coop: Cooperative, proposal_id: int, member: Member |
         quorum_needed=quorum_needed(p.electorate_size, quorum) if p.electorate_size is not None else None,
         live_results=live, tally=tally, in_electorate=in_electorate, my_ballot=ballot,
         can_manage=is_member and member is not None and (member.id == p.author_id or member.is_secretary),
-        can_take_part=is_member, my_qualifications=quals,
+        can_take_part=is_member, my_qualifications=quals, comment_count=len(rows),
         voting_opens_at=p.deliberation_ends_at if p.status == S.DELIBERATION.value else None,
         can_open_voting=(p.status == S.DELIBERATION.value and p.deliberation_ends_at is not None
                          and now >= p.deliberation_ends_at),
         progress=dashboard.vote_progress(session, [p], member if is_member else None, now).get(p.id),
     )
+
+
+def _threads(session: Session, proposal_id: int, rows: list, member: Member | None) -> list[CommentLine]:  # type: ignore[type-arg]
+    """Roots with their replies, each with reaction counts: two queries more, whatever the
+    number of comments or reactions."""
+    if not rows:
+        return []
+    counts = discussion.proposal_reaction_counts(session, proposal_id)
+    mine = discussion.my_reactions(session, proposal_id, member.id) if member is not None else {}
+    zero = dict.fromkeys(discussion.KINDS, 0)
+    roots: dict[int, CommentLine] = {}
+    for c, name, q in rows:  # ordered by id: a root always comes before its replies
+        line = CommentLine(c, name, f"{q.field}, EQF {q.level} ({q.issuer})" if q else None,
+                           counts.get(c.id, zero), mine.get(c.id))
+        root = roots.get(c.parent_id) if c.parent_id is not None else None
+        if root is not None:
+            root.replies.append(line)
+        else:
+            roots[c.id] = line
+    return list(roots.values())
 
 
 def _quorum_words(q: object) -> str:

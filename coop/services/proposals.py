@@ -253,9 +253,13 @@ def open_voting(session: Session, actor: Actor, coop: Cooperative, proposal_id: 
 # -- deliberation ----------------------------------------------------------------------------
 
 def comment(session: Session, actor: Actor, coop: Cooperative, proposal_id: int, body: str,
-            qualification_id: int | None = None, *, now: dt.datetime) -> Comment:
+            qualification_id: int | None = None, *, parent_id: int | None = None,
+            now: dt.datetime) -> Comment:
     """A comment, or — citing one of the author's verified qualifications — an expert opinion.
-    Advisory: shown beside the proposal, never counted."""
+    Advisory: shown beside the proposal, never counted.
+
+    ``parent_id`` makes it a reply. Threads are one level deep: a reply to a reply joins the
+    thread of the comment it answers, under that thread's root."""
     member = actor.require_member(coop.id, scope="propose")
     p = get(session, coop, proposal_id, now=now)
     _require_status(p, S.DELIBERATION, S.VOTING, doing="comment")
@@ -263,6 +267,12 @@ def comment(session: Session, actor: Actor, coop: Cooperative, proposal_id: int,
         raise InvalidInput("write something", field="body")
     if len(body) > limits.BODY:
         raise InvalidInput(f"at most {limits.BODY:,} characters", field="body")
+    root_id = None
+    if parent_id is not None:
+        parent = session.get(Comment, parent_id)
+        if parent is None or parent.proposal_id != p.id:
+            raise NotFound(f"no comment {parent_id} on this proposal", field="parent_id")
+        root_id = parent.parent_id or parent.id
     kind = "comment"
     if qualification_id is not None:
         q = session.get(Qualification, qualification_id)
@@ -276,10 +286,11 @@ def comment(session: Session, actor: Actor, coop: Cooperative, proposal_id: int,
                 f"expert opinions on this proposal come from {', '.join(fields)}; yours is in {q.field}")
         kind = "expert_opinion"
     c = Comment(proposal_id=p.id, member_id=member.id, kind=kind, body=body.strip(),
-                qualification_id=qualification_id, created_at=now)
+                qualification_id=qualification_id, parent_id=root_id, created_at=now)
     session.add(c)
     session.flush()
-    audit.record(session, actor, coop.id, f"proposal.{kind}", "comment", c.id, proposal_id=p.id, now=now)
+    audit.record(session, actor, coop.id, f"proposal.{kind}", "comment", c.id, proposal_id=p.id,
+                 **({"parent_id": root_id} if root_id is not None else {}), now=now)
     return c
 
 

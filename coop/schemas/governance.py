@@ -188,10 +188,22 @@ class ProposalListQuery(PageQuery):
     kind = fields.String(validate=validate.OneOf(PROPOSAL_KINDS))
 
 
+REACTIONS = ("agree", "disagree", "question")
+
+
 class CommentCreate(Schema):
     body = Str(required=True, validate=validate.Length(1, limits.BODY))
     qualification_id = Id(allow_none=True, load_default=None, metadata={
         "description": "one of your verified qualifications: makes this an expert opinion"})
+    parent_id = Id(allow_none=True, load_default=None, metadata={
+        "description": "reply to this comment. Threads are one level deep: a reply to a reply joins "
+                       "the thread under its root comment"})
+
+
+def _reaction_counts() -> fields.Dict:
+    return fields.Dict(keys=fields.String(validate=validate.OneOf(REACTIONS)), values=fields.Integer(),
+                       dump_only=True, metadata={"description": "members who reacted, by reaction",
+                                                 "example": {"agree": 3, "disagree": 0, "question": 1}})
 
 
 class CommentOut(Schema):
@@ -201,7 +213,21 @@ class CommentOut(Schema):
     kind = fields.String(dump_only=True, validate=validate.OneOf(["comment", "expert_opinion"]))
     body = fields.String(dump_only=True)
     qualification_id = fields.Integer(dump_only=True, allow_none=True)
+    parent_id = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "the root comment of the thread this replies to; null for a root"})
+    reactions = _reaction_counts()
     created_at = UTCDateTime(dump_only=True)
+
+
+class ReactionIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(REACTIONS))
+
+
+class ReactionOut(Schema):
+    comment_id = fields.Integer(dump_only=True)
+    kind = fields.String(dump_only=True, allow_none=True, validate=validate.OneOf(REACTIONS),
+                         metadata={"description": "your reaction now; null when removed"})
+    reactions = _reaction_counts()
 
 
 class BallotIn(Schema):
@@ -255,3 +281,27 @@ class _ProposalView:
         if p.yes_count is None:
             return None
         return {"yes": p.yes_count, "no": p.no_count, "abstain": p.abstain_count}
+
+
+# -- search ----------------------------------------------------------------------------------
+
+SEARCH_TYPES = ("proposal", "decision", "rule")
+
+
+class SearchQuery(PageQuery):
+    q = Str(required=True, validate=validate.Length(2, 100), metadata={
+        "description": "words to find, 2 to 100 characters, matched case-insensitively as written "
+                       "(% and _ are plain characters)"})
+    type = fields.String(validate=validate.OneOf(SEARCH_TYPES), metadata={
+        "description": "keep to one group; without it, proposals, then decisions, then rules"})
+
+
+class SearchHitOut(Schema):
+    type = fields.String(dump_only=True, validate=validate.OneOf(SEARCH_TYPES))
+    title = fields.String(dump_only=True)
+    proposal_id = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "for a proposal or decision"})
+    rule_key = fields.String(dump_only=True, allow_none=True, metadata={"description": "for a rule"})
+    status = fields.String(dump_only=True, metadata={
+        "description": "a proposal's status; for a rule, \"in force\" or \"repealed\""})
+    snippet = fields.String(dump_only=True, metadata={"description": "the text around the first match"})

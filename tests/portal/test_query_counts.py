@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from coop.models import Cooperative, Member, Proposal
-from coop.services import proposals, tokens
+from coop.services import discussion, proposals, tokens
 from tests.clock import NOW
 from tests.factories import as_member
 from tests.office_factories import qualify
@@ -55,7 +55,11 @@ def _grow(session: Session, keys, members: int, entries: int, open_votes: int) -
         for voter in people[2:2 + n + 1]:
             proposals.cast_ballot(session, as_member(voter), coop, p.id, "yes", now=NOW)
         for author in people[2:2 + n + 1]:
-            proposals.comment(session, as_member(author), coop, p.id, "A thought.", now=NOW)
+            c = proposals.comment(session, as_member(author), coop, p.id, "A thought.", now=NOW)
+            # Replies and reactions grow with the co-op too: the page reads them in one go.
+            proposals.comment(session, as_member(member), coop, p.id, "A reply.", parent_id=c.id, now=NOW)
+            for reactor, kind in zip(people[2:2 + n + 1], ("agree", "disagree", "question") * 2, strict=False):
+                discussion.react(session, as_member(reactor), coop, p.id, c.id, kind, now=NOW)
         voting = p
     talk = proposals.draft_general(session, as_member(member), coop, "Still talking", "", now=NOW)
     proposals.open_deliberation(session, as_member(member), coop, talk.id, now=NOW)
@@ -107,6 +111,7 @@ def pages(s: Sized) -> dict[str, str]:
         "admin members": "admin/members", "admin new member": "admin/members/new",
         "admin import": "admin/import", "admin settings": "admin/settings",
         "login": "login", "forgot": "forgot",
+        "search": "search?q=motion", "search rules": "search?q=the&type=rule",
     }
 
 
@@ -137,7 +142,8 @@ PAGES = [
     "home", "salary", "salary csv", "pay history", "pay over time", "rules", "rule", "decisions", "decisions page 2", "verify",
     "closed proposal", "voting proposal", "deliberation", "dashboard", "proposals", "proposals voting",
     "new pay", "new rule", "new motion", "directory", "profile", "tokens", "notifications",
-    "admin members", "admin new member", "admin import", "admin settings", "login", "forgot"]
+    "admin members", "admin new member", "admin import", "admin settings", "login", "forgot",
+    "search", "search rules"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -150,7 +156,8 @@ def test_a_page_issues_the_same_number_of_queries_for_12_members_and_for_2000(db
 
 def test_the_same_for_a_visitor_reading_the_public_pages(db, coops, app):
     _, small, big = coops
-    for page in ("home", "salary", "pay history", "rules", "rule", "decisions", "verify", "closed proposal"):
+    for page in ("home", "salary", "pay history", "rules", "rule", "decisions", "verify", "closed proposal",
+                 "search"):
         counts = [count(db, Portal(app.test_client()), s, pages(s)[page]) for s in (small, big)]
         assert counts[0] == counts[1], (page, counts)
 

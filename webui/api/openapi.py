@@ -49,6 +49,7 @@ TAGS = [
     ("rules", "The bylaws: every rule's version in force, and its history."),
     ("proposals", "Motions put to the members: drafting, deliberation, voting."),
     ("ballots", "Casting and changing ballots; outcomes."),
+    ("search", "Search proposals, decisions and rules, as the caller may see them."),
     ("pay", "The public pay table, history and statistics."),
     ("ledger", "The public salary ledger: entries, signed checkpoints, RFC 6962 proofs."),
     ("tokens", "Personal access tokens."),

@@ -11,7 +11,7 @@ from coop.errors import NotFound
 from coop.pay import Supplement, SupplementReason
 from coop.schemas import governance as s
 from coop.schemas.common import Empty, PageQuery, page_of
-from coop.services import coops, listings, members, proposals
+from coop.services import coops, discussion, listings, members, proposals, search
 from coop.services.paging import in_memory
 from webui.api.core import (
     current_actor,
@@ -206,7 +206,13 @@ def list_comments(slug: str, proposal_id: int) -> Response:
     coop = load_coop(slug)
     page = listings.comments_page(get_session(), current_actor(), coop, proposal_id,
                                   cursor=q.get("cursor"), limit=q.get("limit"), now=request_now())
-    return page_response(s.CommentOut, page)
+    return page_response(s.CommentOut, page, lambda row: _comment(*row))
+
+
+def _comment(c: object, counts: dict[str, int]) -> dict[str, object]:
+    return {**{f: getattr(c, f) for f in (
+        "id", "proposal_id", "member_id", "kind", "body", "qualification_id", "parent_id", "created_at")},
+        "reactions": counts}
 
 
 @operation(P + "/proposals/{proposal_id}/comments", "POST", "Comment, or give an expert opinion",
@@ -214,12 +220,40 @@ def list_comments(slug: str, proposal_id: int) -> Response:
            response=s.CommentOut, status=201, errors=WRITE_ERRORS)
 def create_comment(slug: str, proposal_id: int) -> Response:
     """Citing one of your verified qualifications (`qualification_id`) makes it an expert
-    opinion: advisory, shown beside the proposal, never counted."""
+    opinion: advisory, shown beside the proposal, never counted. `parent_id` makes it a reply;
+    threads are one level deep, so a reply to a reply joins its thread under the root comment
+    (the answer's `parent_id` is the root). Only during deliberation or voting (409 otherwise)."""
     data = load_body(s.CommentCreate)
     coop = load_coop(slug)
     c = proposals.comment(get_session(), require_actor(), coop, proposal_id, data["body"],
-                          qualification_id=data["qualification_id"], now=request_now())
-    return dump(s.CommentOut, c, status=201)
+                          qualification_id=data["qualification_id"], parent_id=data["parent_id"],
+                          now=request_now())
+    return dump(s.CommentOut, _comment(c, dict.fromkeys(s.REACTIONS, 0)), status=201)
+
+
+@operation(P + "/proposals/{proposal_id}/comments/{comment_id}/reaction", "PUT", "React to a comment",
+           tag="proposals", access="member", scope="propose", body=s.ReactionIn, response=s.ReactionOut,
+           errors=WRITE_ERRORS)
+def set_reaction(slug: str, proposal_id: int, comment_id: int) -> Response:
+    """Agree, disagree or question, without writing a comment. One reaction per member and
+    comment: a new one replaces yours. Only during deliberation or voting (409 otherwise)."""
+    data = load_body(s.ReactionIn)
+    return _reaction(slug, proposal_id, comment_id, data["kind"])
+
+
+@operation(P + "/proposals/{proposal_id}/comments/{comment_id}/reaction", "DELETE", "Take back your reaction",
+           tag="proposals", access="member", scope="propose", response=s.ReactionOut, errors=WRITE_ERRORS)
+def delete_reaction(slug: str, proposal_id: int, comment_id: int) -> Response:
+    """Succeeds whether or not you had reacted."""
+    return _reaction(slug, proposal_id, comment_id, None)
+
+
+def _reaction(slug: str, proposal_id: int, comment_id: int, kind: str | None) -> Response:
+    coop = load_coop(slug)
+    session = get_session()
+    held = discussion.react(session, require_actor(), coop, proposal_id, comment_id, kind, now=request_now())
+    counts = discussion.reaction_counts(session, [comment_id])[comment_id]
+    return dump(s.ReactionOut, {"comment_id": comment_id, "kind": held, "reactions": counts})
 
 
 # -- ballots and outcomes ----------------------------------------------------------------------
@@ -272,3 +306,18 @@ def get_outcome(slug: str, proposal_id: int) -> Response:
     """409 while the proposal is not closed yet."""
     coop = load_coop(slug)
     return dump(s.OutcomeOut, listings.outcome(get_session(), current_actor(), coop, proposal_id, now=request_now()))
+
+
+# -- search ----------------------------------------------------------------------------------
+
+@operation(P + "/search", "GET", "Search proposals, decisions and rules", tag="search", access="public",
+           query=s.SearchQuery, response=page_of(s.SearchHitOut), paginated=True, errors=READ_ERRORS)
+def search_all(slug: str) -> Response:
+    """A case-insensitive substring match on titles and texts (rule keys too). Results come
+    grouped by `type`: proposals under discussion (members only; drafts only your own, or
+    all for the secretary), then decisions, then rules (anyone where the co-op publishes)."""
+    q = load_query(s.SearchQuery)
+    coop = load_coop(slug)
+    page = search.search_as(get_session(), current_actor(), coop, q["q"], type=q.get("type"),
+                            cursor=q.get("cursor"), limit=q.get("limit"), now=request_now())
+    return page_response(s.SearchHitOut, page)

@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
         proposal_pages,
         public,
         qualifications,
+        search_pages,
     )
     from webui.portal.web import bp, register_error_pages, root
 

@@ -8,7 +8,7 @@ from flask import flash, redirect, request, url_for
 
 from coop.errors import CoopError, InvalidInput
 from coop.models import ProposalKind, ProposalStatus
-from coop.services import dashboard, proposal_view, proposals
+from coop.services import dashboard, discussion, proposal_view, proposals
 from webui.portal.diffs import parameter_changes, text_diff
 from webui.portal.web import (
     actor,
@@ -76,11 +76,28 @@ def comment(proposal_id: int) -> Any:
     body = request.form.get("body", "")
     try:
         qualification = int_field("qualification_id")
-        proposals.comment(db(), actor(), coop(), proposal_id, body, qualification, now=request_now())
+        parent = int_field("parent_id")
+        c = proposals.comment(db(), actor(), coop(), proposal_id, body, qualification, parent_id=parent,
+                              now=request_now())
     except CoopError as exc:
         return _refused(proposal_id, exc, {"body": body}, "#comments")
-    flash("Your expert opinion is posted." if qualification else "Your comment is posted.")
-    return redirect(url_for("portal.proposal", proposal_id=proposal_id) + "#comments")
+    flash("Your expert opinion is posted." if qualification else
+          "Your reply is posted." if parent else "Your comment is posted.")
+    return redirect(url_for("portal.proposal", proposal_id=proposal_id) + f"#c{c.id}")
+
+
+@bp.route("/proposals/<coop_id:proposal_id>/comments/<coop_id:comment_id>/react", methods=["POST"])
+@member_required
+def react(proposal_id: int, comment_id: int) -> Any:
+    """One button per reaction: pressing the one you hold takes it back."""
+    try:
+        kind = text("kind")
+        if not kind:  # the portal never removes by omission: pressing a held reaction does
+            raise InvalidInput("choose a reaction", field="kind")
+        discussion.react(db(), actor(), coop(), proposal_id, comment_id, kind, toggle=True, now=request_now())
+    except CoopError as exc:
+        return _refused(proposal_id, exc, anchor=f"#c{comment_id}")
+    return redirect(url_for("portal.proposal", proposal_id=proposal_id) + f"#c{comment_id}")
 
 
 _LIFECYCLE = {

@@ -289,7 +289,7 @@ SEARCH_TYPES = ("proposal", "decision", "rule")
 
 
 class SearchQuery(PageQuery):
-    q = Str(required=True, validate=validate.Length(2, 100), metadata={
+    q = Line(required=True, validate=validate.Length(2, limits.SEARCH), metadata={
         "description": "words to find, 2 to 100 characters, matched case-insensitively as written "
                        "(% and _ are plain characters)"})
     type = fields.String(validate=validate.OneOf(SEARCH_TYPES), metadata={

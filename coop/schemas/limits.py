@@ -19,6 +19,8 @@ BODY = 20_000
 STATEMENT = 1000
 #: A short name: a token's, a supplement's kind, a qualification field, a rule or parameter key.
 NAME = 100
+#: A search: a few words. Long enough for a phrase, short enough that a LIKE scan stays cheap.
+SEARCH = 100
 #: A rule parameter's value ("2/3 of cast", "0.00").
 PARAMETER_VALUE = 200
 #: Parameters one rule may carry. The default constitution's largest rule has a dozen; a

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from coop.errors import InvalidInput
 from coop.models import Cooperative, Member, Proposal, ProposalStatus, Rule, RuleVersion
+from coop.schemas import limits
 from coop.services import proposals, visibility
 from coop.services.actor import Actor
 from coop.services.paging import Page, check_limit, decode_cursor, encode_cursor
@@ -32,7 +33,7 @@ from coop.services.paging import Page, check_limit, decode_cursor, encode_cursor
 S = ProposalStatus
 #: In result order: the groups of a result list.
 TYPES = ("proposal", "decision", "rule")
-MIN_QUERY, MAX_QUERY = 2, 100
+MIN_QUERY, MAX_QUERY = 2, limits.SEARCH
 SNIPPET = 160
 
 
@@ -61,7 +62,7 @@ def clean_query(text: str | None) -> str:
         raise InvalidInput(f"type at least {MIN_QUERY} characters to search", field="q")
     if len(q) > MAX_QUERY:
         raise InvalidInput(f"a search has at most {MAX_QUERY} characters", field="q")
-    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in q):
+    if limits.line_problem(q):
         raise InvalidInput("a search cannot contain control characters", field="q")
     return q
 

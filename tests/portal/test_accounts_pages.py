@@ -201,7 +201,7 @@ def test_every_post_route_of_the_portal_refuses_a_request_without_its_csrf_token
     token, _ = tokens.create_token(db, as_member(w.ada), w.coop, w.ada, ["read"], name="t", now=NOW)
     values = {"slug": w.coop.slug, "member_id": w.dan.id, "proposal_id": draft.id, "election_id": draft.id,
               "token_id": token.id, "token": "some-token", "key": "treasurer", "verb": "suspend",
-              "step": "withdraw", "term_id": 1}
+              "step": "withdraw", "term_id": 1, "comment_id": draft.id}
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("portal.") and "POST" in r.methods]
     assert {"portal.login", "portal.vote", "portal.new_pay", "portal.new_rule", "portal.import_csv",
             "portal.member_status", "portal.settings", "portal.create_token"} <= {r.endpoint for r in rules}

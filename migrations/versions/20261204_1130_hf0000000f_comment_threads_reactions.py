@@ -3,7 +3,7 @@
 writing one, at most one reaction per member and comment.
 
 Revision ID: hf0000000f
-Revises: g7a0000007
+Revises: hba000000b
 Create Date: 2026-12-04 11:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'hf0000000f'
-down_revision = 'g7a0000007'
+down_revision = 'hba000000b'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 writing one, at most one reaction per member and comment.
 
 Revision ID: hf0000000f
-Revises: hba000000b
+Revises: hc0000000c
 Create Date: 2026-12-04 11:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'hf0000000f'
-down_revision = 'hba000000b'
+down_revision = 'hc0000000c'
 branch_labels = None
 depends_on = None
 

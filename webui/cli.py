@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from coop.cli import cli
-from coop.cli.base import Context, handle_errors, pass_ctx
+from coop.cli.base import Context, fail, handle_errors, pass_ctx
 
 
 @cli.command()
@@ -35,9 +35,20 @@ def serve(ctx: Context, host: str, port: int, threads: int, trusted_proxy: str |
     proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
              "trusted_proxy_headers": {"x-forwarded-for"}, "clear_untrusted_proxy_headers": True} \
         if trusted_proxy else {}
+    # create_server binds the socket, so a busy port or a bad address is refused here, in one
+    # line, before anything claims to be served.
+    try:
+        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="coop", **proxy)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     click.echo(f"serving on http://{host}:{port}/ (API: /api/v1/docs); links in mail point at "
                f"{ctx.settings.links_base()}")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="coop", **proxy)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
 
 
 def main() -> None:

@@ -353,6 +353,7 @@ def _check_execution(session: Session, p: Proposal, now: dt.datetime) -> str | N
 
 
 def _apply(session: Session, p: Proposal, now: dt.datetime) -> None:
+    now = p.closed_at or now  # terms change at the close (the deadline), however late it ran
     office = _office(session, p)
     for t in offices.open_terms(session, p.coop_id, office.key):
         if p.details["regular"] or t.ends_at <= now:

@@ -117,7 +117,8 @@ def apply(session: Session, p: Proposal, now: dt.datetime) -> None:
     record = ledger.append_pay_record(
         session, coop, subject.id, subject.name, pay_from_json(p.details["new"]),
         pay.policy(session, coop.id).weeks_per_year, authority="proposal",
-        effective_date=now.date(), proposal_id=p.id,
+        # From the day the vote closed (its deadline), not the day the close was processed.
+        effective_date=(p.closed_at or now).date(), proposal_id=p.id,
         now=now,
     )
     events.emit(session, coop.id, "pay.changed", {"member_id": subject.id, "proposal_id": p.id,

@@ -421,6 +421,14 @@ def tally(session: Session, proposal_id: int) -> Tally:
 
 # -- closing and execution --------------------------------------------------------------------
 
+def closing_time(p: Proposal, now: dt.datetime) -> dt.datetime:
+    """When a vote closes: at its deadline if that has passed (whenever a request or the
+    scheduler gets round to it), else now (closed early because everyone has voted)."""
+    if p.voting_closes_at is not None and p.voting_closes_at < now:
+        return p.voting_closes_at
+    return now
+
+
 def close(session: Session, p: Proposal, now: dt.datetime) -> Proposal:
     """Close a locked proposal in voting; execute it if it passed. Exactly once: a proposal
     not in voting is left alone, so repeated calls are harmless."""
@@ -437,7 +445,7 @@ def close(session: Session, p: Proposal, now: dt.datetime) -> Proposal:
         p.failed_test = d.reason.value if d.reason else None
         p.outcome_reason = d.explanation
     p.status = S.CLOSED.value
-    p.closed_at = now
+    p.closed_at = closing_time(p, now)
     notifications.settle_vote(session, p.id, now=now)  # nothing left to vote in
     refusal = None
     if p.outcome == Outcome.PASSED.value and p.kind in executors:
@@ -456,7 +464,9 @@ def close(session: Session, p: Proposal, now: dt.datetime) -> Proposal:
     if p.outcome == Outcome.PASSED.value:
         if p.kind in executors:
             executors[p.kind].apply(session, p, now)
-        p.executed_at = now
+        # Executed in the same transaction, and in force from the close: a late scheduler run
+        # must not move the date a pay change or a term takes effect.
+        p.executed_at = p.closed_at
     audit.record(session, Actor.operator(), p.coop_id, "proposal.closed", "proposal", p.id,
                  outcome=p.outcome, failed_test=p.failed_test, now=now)
     events.emit(session, p.coop_id, "proposal.closed", {"proposal_id": p.id, "outcome": p.outcome}, now=now)

@@ -66,7 +66,8 @@ def _check(session: Session, p: Proposal, now: dt.datetime) -> str | None:
 
 
 def _apply(session: Session, p: Proposal, now: dt.datetime) -> None:
-    offices.end_term(session, _term(session, p), now, EndReason.RECALL, recall_id=p.id)
+    # The term ends at the close (the deadline), however late the close was processed.
+    offices.end_term(session, _term(session, p), p.closed_at or now, EndReason.RECALL, recall_id=p.id)
 
 
 proposals.openers[KIND] = _open

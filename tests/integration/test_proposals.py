@@ -285,3 +285,29 @@ def test_over_long_titles_are_refused_when_drafted_and_write_nothing(db, coop):
     assert exc.value.field == "title"
     assert_unchanged(db, before)
     assert proposals.draft_general(db, as_member(m), coop, "T" * 200, "", now=NOW).title == "T" * 200
+
+
+# -- when a vote closes ------------------------------------------------------------------------
+
+def test_a_vote_closed_late_by_the_scheduler_is_closed_and_paid_from_its_deadline(db, coop, staff):
+    p = proposals.draft_pay_adjustment(db, as_member(staff[5]), coop, "Raise for first-aid cover", "",
+                                       staff[0], {"hourly_rate": Decimal("23.50"), "reason": "skills"}, now=NOW)
+    open_for_voting(db, coop, p, staff[5])
+    everyone_votes(db, coop, p, staff[1:4], ["yes", "yes", "yes"])  # quorum met, not everyone
+    deadline = p.voting_closes_at
+    assert p.status == "voting" and deadline is not None
+    # The job did not run for three days (a weekend, an outage): the dates are the deadline's.
+    assert proposals.close_due(db, deadline + dt.timedelta(days=3, hours=5)) == [p]
+    assert (p.status, p.outcome) == ("closed", "passed")
+    assert p.closed_at == deadline and p.executed_at == deadline
+    record = db.scalars(select(PayRecord).where(PayRecord.proposal_id == p.id)).one()
+    assert record.effective_date == deadline.date()
+
+
+def test_a_vote_closed_early_because_everyone_voted_closes_at_the_last_ballot(db, coop, staff):
+    p = proposals.draft_general(db, as_member(staff[0]), coop, "Motion", "", now=NOW)
+    open_for_voting(db, coop, p, staff[0])
+    last_ballot = p.voting_opened_at + dt.timedelta(days=2, hours=3)
+    for m in staff:
+        proposals.cast_ballot(db, as_member(m), coop, p.id, "yes", now=last_ballot)
+    assert p.status == "closed" and p.closed_at == last_ballot == p.executed_at

@@ -152,7 +152,7 @@ def test_a_member_drafts_a_pay_adjustment_the_members_vote_and_the_new_pay_is_pu
     public.goto(coop.path("pay"))
     row = public.locator("tbody tr", has=public.get_by_role("link", name="Ben", exact=True))
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
-    assert cells[0] == "27.00" and cells[2] == "27.00", cells
+    assert cells[0] == "27.00" and cells[1] == "27.00", cells  # total per hour first, then the rate
     assert f"#{pid} Raise for keeping the accounts" in cells[-1]
     assert "1.36:1" in main_text(public)
     shot(public, "06-salary-table")

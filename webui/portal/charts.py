@@ -137,5 +137,4 @@ def _svg(table: list[Bin], peak: int, start: int, width: int, marks: list[int],
         else:
             out.append(f'<text x="{x + 3}" y="{TOP + 12}" class="marker-label">{escape(marker.label)}</text>')
     out.append("</svg>")
-    # The wrapper scrolls on a phone, so the chart keeps a legible size instead of shrinking.
-    return Markup('<div class="chart-wrap">' + "".join(out) + "</div>")
+    return Markup("".join(out))

@@ -72,5 +72,4 @@ def hours_by_year(years: list[YearTotal], *, title: str, chart_id: str = "chart"
             out.append(f'<text x="{x0 + bar_w // 2}" y="{TOP + plot_h + 16}" class="tick" '
                        f'text-anchor="middle">{y.year}</text>')
     out.append("</svg>")
-    # The wrapper scrolls on a phone, so the chart keeps a legible size instead of shrinking.
-    return YearChart(Markup('<div class="chart-wrap">' + "".join(out) + "</div>"), years, summary)
+    return YearChart(Markup("".join(out)), years, summary)

@@ -13,6 +13,7 @@ from flask import Flask, Response, current_app, g
 from sqlalchemy.orm import Session
 
 from coop.ledger.keys import KeyStore
+from coop.services import autosign
 
 
 def get_session() -> Session:
@@ -47,7 +48,12 @@ def init_app(app: Flask) -> None:
         if session is None:
             return response
         try:
-            if response.status_code < 400 or g.pop("coop_commit_refused", False):
+            if response.status_code < 400:
+                # A request that appended to a ledger signs a checkpoint of it before committing,
+                # so the published checkpoint is never behind the ledger.
+                autosign.sign_appended(session, keys(), now=request_now())
+                session.commit()
+            elif g.pop("coop_commit_refused", False):
                 session.commit()
             else:
                 session.rollback()

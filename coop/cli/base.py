@@ -19,6 +19,7 @@ from coop.config import Settings
 from coop.db import make_engine, make_session_factory
 from coop.errors import CoopError, InvalidInput
 from coop.ledger.keys import KeyStore
+from coop.services import autosign
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,8 +31,9 @@ class Context:
         except ValueError as exc:  # a malformed COOP_* variable: one line, not a traceback
             fail(str(exc))
         self._engine = None
-        #: The command's one reading of the clock: every service it calls gets this instant.
-        self.now: dt.datetime = utcnow()
+        #: The command's one reading of the clock: every service it calls gets this instant
+        #: (moved by COOP_CLOCK_OFFSET on a demo installation).
+        self.now: dt.datetime = utcnow() + self.settings.clock_offset
 
     @property
     def engine(self):  # type: ignore[no-untyped-def]
@@ -51,6 +53,8 @@ class Context:
         session = make_session_factory(self.engine)()
         try:
             yield session
+            # A command that appended to a ledger signs a checkpoint of it in its transaction.
+            autosign.sign_appended(session, self.keys, now=self.now)
             session.commit()
         except BaseException:
             session.rollback()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -12,6 +10,7 @@ from sqlalchemy import select
 from coop.cli.base import Context, cli, coop_option, handle_errors, pass_ctx, resolve_coop
 from coop.cli.table import echo_table
 from coop.models import Cooperative, Member, Proposal, ProposalKind, ProposalStatus, Qualification
+from coop.services import autosign
 from coop.services import proposals as proposal_service
 
 
@@ -124,18 +123,6 @@ def show(ctx: Context, proposal_id: int, coop_slug: str | None) -> None:
             echo(f"- {names.get(c.member_id, c.member_id)}{label}, {c.created_at:%Y-%m-%d}: {c.body}")
 
 
-def checkpoint_signer() -> Callable[..., Any] | None:
-    """``coop.services.checkpoints.sign`` if that capability is installed, else None."""
-    name = "coop.services.checkpoints"
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
-    return getattr(module, "sign", None)
-
-
 @proposals.command("close-due")
 @pass_ctx
 @handle_errors
@@ -152,9 +139,6 @@ def close_due(ctx: Context) -> None:
             if coop_ids else {}
         for p in closed:
             click.echo(f"  {slugs[p.coop_id]} #{p.id} {p.title}: {p.outcome}")
-        sign = checkpoint_signer()
-        if sign is not None:
-            for coop_id in coop_ids:
-                coop = session.get(Cooperative, coop_id)
-                sign(session, ctx.keys, coop, now=ctx.now)
-                click.echo(f"signed a checkpoint of {slugs[coop_id]}'s ledger")
+        # Signed here rather than by the command's commit so the operator sees it happen.
+        for coop in autosign.sign_appended(session, ctx.keys, now=ctx.now):
+            click.echo(f"signed a checkpoint of {coop.slug}'s ledger")

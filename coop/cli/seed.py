@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from coop.cli.base import Context, cli, handle_errors, pass_ctx
-from coop.cli.proposals import checkpoint_signer
-from coop.services import demo
+from coop.services import autosign, demo
 from coop.services.demo_data import DOMAIN, LOGINS, NAME, PASSWORD
 
 
@@ -24,9 +23,7 @@ def seed_demo(ctx: Context, slug: str) -> None:
         if seeded is None:
             click.echo(f"a co-op with slug '{slug}' already exists; nothing changed")
             return
-        sign = checkpoint_signer()
-        if sign is not None:
-            sign(session, ctx.keys, seeded.coop, now=ctx.now)
+        autosign.sign_appended(session, ctx.keys, now=ctx.now)
         click.echo(f"seeded {NAME} ({slug}): {seeded.members} members, {seeded.proposals} proposals "
                    f"({seeded.open_votes} open for voting), {seeded.ledger_size} ledger entries")
         o = seeded.offices

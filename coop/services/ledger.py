@@ -22,6 +22,10 @@ from coop.pay import Pay
 from coop.services import events
 
 EMPTY_ROOT = merkle.root([])
+#: ``session.info`` key: {co-op id: its ledger's size before this transaction first appended},
+#: so the entry point can sign a checkpoint of each ledger that grew before it commits
+#: (``coop.services.autosign``). A rolled-back savepoint (a preview) leaves the size as it was.
+APPENDED = "coop.ledger.appended"
 CENT = Decimal("0.01")
 
 
@@ -69,6 +73,7 @@ def append(session: Session, coop_id: int, kind: str, payload: dict[str, Any], *
     names its own index and kind, so an entry moved to another position is detected."""
     head = lock_head(session, coop_id)
     index = head.size
+    session.info.setdefault(APPENDED, {}).setdefault(coop_id, index)
     body = canonical_bytes({"index": index, "kind": kind, **payload})
     leaf = merkle.leaf_hash(body)
     entry = LedgerEntry(coop_id=coop_id, index=index, kind=kind, body=body, leaf_hash=leaf,

@@ -384,3 +384,43 @@ def test_every_row_links_the_members_history_and_the_decision_as_url_for_writes_
         for m in w.everyone:
             assert f'href="{url_for("portal.pay_history", slug=w.coop.slug, member_id=m.id)}">{m.name}</a>' in html
         assert f'href="{url_for("portal.proposal", slug=w.coop.slug, proposal_id=raise_.id)}">#{raise_.id} Raise for Ben</a>' in html
+
+
+def test_every_page_names_a_favicon_that_is_served(db, w, client):
+    html = client.get(w.url("pay")).get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)"', html)
+    assert href is not None
+    icon = client.get(href.group(1))
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+def test_the_vote_that_closes_a_proposal_signs_a_checkpoint_so_verify_is_not_behind(db, w, portal, clock):
+    import datetime as dt
+
+    from coop.models import LedgerHead
+    from coop.services import proposals
+    from tests.factories import as_member, open_for_voting
+
+    p = proposals.draft_general(db, as_member(w.ada), w.coop, "Paint the door", "Green.", now=NOW)
+    open_for_voting(db, w.coop, p, w.ada)
+    clock.now = p.voting_opened_at + dt.timedelta(hours=1)
+    for m in (w.ada, w.cleo, w.dan):
+        proposals.cast_ballot(db, as_member(m), w.coop, p.id, "yes", now=clock.now)
+    page = w.url(f"proposals/{p.id}")
+    portal.login(w.coop, w.ben)
+    assert portal.post(page + "/vote", {"choice": "yes"}, form_page=page).status_code == 302  # the last ballot
+    head = db.get(LedgerHead, w.coop.id)
+    db.refresh(head)
+    latest = checkpoints.latest(db, w.coop)
+    assert latest is not None and latest.size == head.size and latest.signed_at == clock.now
+    assert "It covers every entry in the ledger." in text_of(portal.get(w.url("verify")))
+
+
+def test_the_verify_page_says_how_far_the_checkpoint_is_behind_the_ledger(db, w, client, keys):
+    from coop.services import ledger
+
+    cp = checkpoints.sign(db, keys, w.coop, now=NOW)
+    ledger.append(db, w.coop.id, "decision", {"note": "appended without a checkpoint"}, now=NOW)
+    body = text_of(client.get(w.url("verify")))
+    assert "This checkpoint is behind the ledger: 1 entry has been appended since it was signed" in body
+    assert checkpoints.latest(db, w.coop).id == cp.id  # a service's append alone signs nothing

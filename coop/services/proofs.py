@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from coop.errors import Conflict, InvalidInput, NotFound
 from coop.ledger import nodestore
-from coop.models import Cooperative, LedgerEntry, LedgerHead
+from coop.models import Checkpoint, Cooperative, LedgerEntry, LedgerHead, PayRecord, Proposal
 from coop.services import ledger
 
 
@@ -129,3 +129,34 @@ def entry(session: Session, coop: Cooperative, index: int) -> LedgerEntry:
     if found is None:
         raise NotFound(f"the ledger has no entry {index}", field="index")
     return found
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    """One ledger entry as its public page shows it: its bytes, its inclusion proof against
+    the latest signed checkpoint that holds it (else the ledger now), and its decision."""
+
+    entry: LedgerEntry
+    proof: InclusionProof
+    #: The checkpoint the proof is against, or None when no signed checkpoint holds it yet.
+    checkpoint: Checkpoint | None
+    #: The proposal behind it: the decision a decision record states, or the one that
+    #: authorised a pay record (None for founding pay and departures).
+    proposal: Proposal | None
+
+
+def entry_page(session: Session, coop: Cooperative, index: int) -> EntryPage:
+    """Four or five queries whatever the ledger's size."""
+    found = entry(session, coop, index)
+    cp = session.scalars(
+        select(Checkpoint).where(Checkpoint.coop_id == coop.id, Checkpoint.size > index)
+        .order_by(Checkpoint.size.desc(), Checkpoint.id.desc()).limit(1)
+    ).one_or_none()
+    if found.kind == "decision":
+        proposal = session.scalars(select(Proposal).where(
+            Proposal.coop_id == coop.id, Proposal.decision_entry_index == index)).one_or_none()
+    else:
+        proposal = session.scalars(select(Proposal).join(PayRecord, PayRecord.proposal_id == Proposal.id).where(
+            PayRecord.coop_id == coop.id, PayRecord.entry_index == index)).one_or_none()
+    proof = inclusion(session, coop, index, cp.size if cp is not None else None)
+    return EntryPage(found, proof, cp, proposal)

@@ -11,7 +11,7 @@ from flask import Response, flash, redirect, request, url_for
 
 from coop.errors import NotFound
 from coop.pay import format_money, format_ratio
-from coop.services import coops, dashboard, pay_reports, public_pages, verification, visibility
+from coop.services import coops, dashboard, pay_reports, proofs, public_pages, verification, visibility
 from webui.portal import charts, trend_chart
 from webui.portal.diffs import parameter_changes, text_diff
 from webui.portal.web import bp, coop, db, int_field, me, member_required, render, root
@@ -169,6 +169,14 @@ def verify_run() -> Any:
         flash(f"The ledger verifies: {result.summary()}")
     return render("portal/verify.html", info=public_pages.verify_info(db(), coop()),
                   has_guide=(DOCS / "auditors.md").is_file(), result=result)
+
+
+@bp.route("/ledger/<int:index>")
+def ledger_entry(index: int) -> Any:
+    """One ledger entry: its exact bytes, its inclusion proof and the decision behind it."""
+    _public()
+    page = proofs.entry_page(db(), coop(), index)
+    return render("portal/ledger_entry.html", page=page, body=page.entry.body.decode("utf-8"))
 
 
 @bp.route("/verify/auditors")

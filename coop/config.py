@@ -5,12 +5,14 @@ Nothing here builds an engine or touches the disk at import time (app-factory ha
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from coop.clock import parse_offset
 from coop.webhook_targets import TargetPolicy, parse_networks
 
 #: Where links point when no COOP_BASE_URL is set in local mode (COOP_SECURE_COOKIES=0):
@@ -57,6 +59,9 @@ class Settings:
     #: COOP_WEBHOOK_ALLOW_NETWORKS (receivers on the premises). See coop/webhook_targets.py.
     webhook_targets: TargetPolicy = TargetPolicy()
     extra: dict[str, str] = field(default_factory=dict)
+    #: Added to the wall clock at the entry points (COOP_CLOCK_OFFSET): demo and test
+    #: installations only, to let a notice period or a vote pass at once.
+    clock_offset: dt.timedelta = dt.timedelta(0)
 
     def links_base(self) -> str:
         """The address external links start with.
@@ -90,18 +95,25 @@ class Settings:
         env = dict(os.environ if env is None else env)
         instance_dir = Path(env.get("COOP_INSTANCE_DIR") or _default_instance_dir())
         url = env.get("COOP_DATABASE_URL") or f"sqlite:///{instance_dir / 'coop.sqlite3'}"
+        secure_cookies = env.get("COOP_SECURE_COOKIES", "1") not in ("0", "false", "no")
+        offset = parse_offset(env.get("COOP_CLOCK_OFFSET", ""))
+        if offset and secure_cookies:
+            # A moved clock closes votes early and dates pay wrongly: never in production.
+            raise ValueError("COOP_CLOCK_OFFSET is for demo and test installations only; it is refused "
+                             "while COOP_SECURE_COOKIES is on (production)")
         return cls(
             database_url=url,
             secret_key=env.get("COOP_SECRET_KEY") or _dev_secret(instance_dir),
             key_dir=Path(env.get("COOP_KEY_DIR") or instance_dir / "keys"),
             instance_dir=instance_dir,
-            secure_cookies=env.get("COOP_SECURE_COOKIES", "1") not in ("0", "false", "no"),
+            secure_cookies=secure_cookies,
             smtp_host=env.get("COOP_SMTP_HOST") or None,
             smtp_port=int(env.get("COOP_SMTP_PORT") or 25),
             mail_from=env.get("COOP_MAIL_FROM") or "coop@localhost",
             base_url=parse_base_url(env.get("COOP_BASE_URL") or ""),
             trusted_hosts=parse_hosts(env.get("COOP_TRUSTED_HOSTS") or ""),
             webhook_targets=TargetPolicy(parse_networks(env.get("COOP_WEBHOOK_ALLOW_NETWORKS", ""))),
+            clock_offset=offset,
         )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from coop.clock import utcnow
+from coop.clock import offset_clock
 from coop.config import Settings
 from coop.db import make_engine, make_session_factory
 from coop.ledger.keys import KeyStore
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, engine: Any = None,
     app.extensions["coop.engine"] = engine
     app.extensions["coop.sessions"] = make_session_factory(engine)
     app.extensions["coop.keys"] = KeyStore(settings.key_dir)
-    app.extensions["coop.clock"] = clock or utcnow
+    app.extensions["coop.clock"] = clock or offset_clock(settings.clock_offset)
     app.url_map.converters["coop_id"] = IdConverter
     app.url_map.converters["default"] = TextConverter
     request_db.init_app(app)

@@ -66,7 +66,7 @@ def seed_demo(session: Session, keys: KeyStore, slug: str = "demo", *, now: dt.d
     notifications.settle_history(session, coop)
     head = ledger.lock_head(session, coop.id)
     return Seeded(coop=coop, members=len(people), proposals=len(STORIES) + held.elections,
-                  open_votes=sum(not s.close for s in STORIES) + held.open_elections,
+                  open_votes=sum(not s.close and s.stage is None for s in STORIES) + held.open_elections,
                   ledger_size=head.size, offices=held)
 
 
@@ -161,10 +161,16 @@ def _tell(session: Session, coop: Cooperative, story: Story, people: dict[str, M
     p = _draft(session, coop, story, people, quals, now=now)
     # The services stamp creation with the real clock; the demo's history happened earlier.
     p.created_at = drafted
+    if story.stage == "draft":
+        session.flush()
+        return
     proposals.open_deliberation(session, author, coop, p.id, now=drafted)
     for i, (login, body) in enumerate(story.comments):
         c = proposals.comment(session, Actor.of(people[login]), coop, p.id, body, now=now)
         c.created_at = drafted + dt.timedelta(hours=2 + i)
+    if story.stage == "deliberation":
+        session.flush()
+        return
     assert p.deliberation_ends_at is not None
     opened = p.deliberation_ends_at
     proposals.open_voting(session, author, coop, p.id, now=opened)

@@ -110,6 +110,9 @@ class Story:
     close: bool = True
     #: (login, first choice): a ballot changed later, to show ballot history
     changed_mind: tuple[str, str] | None = None
+    #: Stop early: "draft" (never opened) or "deliberation" (notice period still running),
+    #: so the demo has a proposal in every stage.
+    stage: str | None = None
 
 
 STORIES: tuple[Story, ...] = (
@@ -168,4 +171,12 @@ STORIES: tuple[Story, ...] = (
           expert=("marisol", "accounting",
                   "Cost: 1.25 x 40 hours x 52 weeks = 2,600.00 a year, about 0.5% of payroll. The highest "
                   "to lowest pay ratio stays at 1.84, well inside our 3:1 policy.")),
+    Story("summer", "general", "Close the workshop for the first week of August",
+          "Most of us take leave in August anyway. Closing the workshop for one week lets everyone "
+          "rest at once and gives us time to service the machines.",
+          author="noor", drafted=1, stage="deliberation",
+          comments=(("owen", "Fine, as long as orders due that week ship the week before."),)),
+    Story("filter", "general", "Fit a water filter in the tea kitchen",
+          "The kettle scales up within a week. A filter on the tap costs about 90 a year in cartridges.",
+          author="samuel", drafted=0, stage="draft"),
 )

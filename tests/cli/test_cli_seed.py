@@ -13,7 +13,7 @@ from tests.cli.conftest import Coop
 
 def test_seeding_prints_the_demo_logins(coop: Coop) -> None:
     out = coop.ok("seed-demo").output
-    assert "seeded Riverside Makers Co-operative (demo): 13 members, 9 proposals (3 open for voting)" in out
+    assert "seeded Riverside Makers Co-operative (demo): 13 members, 11 proposals (3 open for voting)" in out
     for line in ("admin      ada@riverside.example", "secretary  grace@riverside.example",
                  "member     lena@riverside.example", "demo-password-1"):
         assert line in out
@@ -64,6 +64,8 @@ def test_the_demo_history_has_closed_and_open_votes_with_their_ledger_entries(de
             ("election", "voting", None, None),
             ("general", "closed", "failed", "quorum"),
             ("general", "closed", "passed", None),
+            ("general", "deliberation", None, None),
+            ("general", "draft", None, None),
             ("pay_adjustment", "closed", "passed", None),
             ("pay_adjustment", "voting", None, None),
             ("rule_change", "closed", "passed", None),
@@ -130,3 +132,10 @@ def test_the_outbox_lists_the_open_votes_mail_dated_when_they_opened(demo: Coop,
     for title, at in opened.items():
         assert f"{at:%Y-%m-%d %H:%M} pending" in out and f"Vote open: {title}" in out
     assert "Buy a CNC router" not in out  # decided two months ago
+
+
+def test_the_demo_has_a_proposal_in_every_stage(demo: Coop, session_for) -> None:  # type: ignore[no-untyped-def]
+    with session_for() as s:
+        c = coops.get_by_slug(s, "demo")
+        stages = set(s.scalars(select(Proposal.status).where(Proposal.coop_id == c.id)))
+    assert {"draft", "deliberation", "voting", "closed"} <= stages

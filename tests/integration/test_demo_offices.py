@@ -35,6 +35,6 @@ def test_the_demo_has_offices_past_terms_an_open_election_and_a_refused_candidac
 
 def test_the_demo_seeds_offices_once_and_counts_the_elections_among_its_proposals(db, keys):
     seeded = seed_demo(db, keys, slug="demo-offices", now=NOW)
-    assert seeded.proposals == 9 and seeded.open_votes == 3
+    assert seeded.proposals == 11 and seeded.open_votes == 3  # with a draft and one in deliberation
     assert seed_demo(db, keys, slug="demo-offices", now=NOW) is None
     assert len(offices.defined(db, seeded.coop.id)) == 3

@@ -56,7 +56,7 @@ def test_an_unknown_rule_is_named(demo: Coop) -> None:
 
 def test_proposals_list_filters_by_status_and_kind(demo: Coop) -> None:
     everything = demo.ok("proposals", "list").output.splitlines()
-    assert len(everything) == 2 + 9  # 6 proposals and 3 elections (coop.demo_offices)
+    assert len(everything) == 2 + 11  # 8 proposals and 3 elections (coop.demo_offices)
     voting = demo.ok("proposals", "list", "--status", "voting").output.splitlines()[2:]
     assert {line.split()[0] for line in voting} == {"5", "6", "9"}
     pay_votes = demo.ok("proposals", "list", "--kind", "pay_adjustment", "--status", "voting").output

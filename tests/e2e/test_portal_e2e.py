@@ -330,7 +330,7 @@ def test_the_key_pages_fit_a_phone_screen_without_sideways_scrolling(
         overflowing = {}
         for path in ("", "pay", "rules", "rules/pay.policy", "decisions", "verify", "dashboard",
                      "proposals/new/pay", "proposals/new/rule", "members", "me", "me/tokens",
-                     f"pay/members/{coop['ben'].id}", "notifications"):
+                     f"pay/members/{coop['ben'].id}", "notifications", "ledger/0"):
             phone.goto(coop.path(path))
             width = phone.evaluate("document.documentElement.scrollWidth")
             if width > 360:

@@ -150,13 +150,8 @@ def test_an_election_from_calling_to_results_names_the_people_elected(
     assert "Holders today: 1 of 2 seats, 1 vacant" in office
     assert "Ben" in office.split("Holders today")[1] and f"election #{eid}" in office
 
-    # The decisions page states the outcome. Another change on issue 16 (defect 5) rewrites
-    # that wording to name the people ("elected Ben"); until it is on main the explanation
-    # names candidates by member number ("elected member 6"). Either is accepted here; once
-    # defect 5 is merged, drop the second.
-    public.goto(coop.path("decisions"))
-    decision = " ".join(public.locator("tr", has_text="Election: Works council").inner_text().split())
-    assert "elected Ben" in decision or f"elected member {coop['ben'].id} " in decision, decision
+    # The decisions page states the outcome naming the people (the ledger keeps member numbers).
+    assert "elected Ben" in decision and f"member {coop['ben'].id} " not in decision, decision
 
 
 def test_a_refused_form_then_a_reload_shows_the_page_again_not_a_405(

@@ -151,6 +151,8 @@ def test_an_election_from_calling_to_results_names_the_people_elected(
     assert "Ben" in office.split("Holders today")[1] and f"election #{eid}" in office
 
     # The decisions page states the outcome naming the people (the ledger keeps member numbers).
+    public.goto(coop.path("decisions"))
+    decision = " ".join(public.locator("tr", has_text="Election: Works council").inner_text().split())
     assert "elected Ben" in decision and f"member {coop['ben'].id} " not in decision, decision
 
 

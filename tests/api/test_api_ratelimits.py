@@ -193,7 +193,15 @@ def test_serve_reads_the_client_address_from_x_forwarded_for_only_behind_the_nam
     from webui.cli import cli
 
     served = {}
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(kw))
+
+    class Server:  # what waitress.create_server returns, minus the listening
+        def run(self) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(waitress, "create_server", lambda app, **kw: served.update(kw) or Server())
     env = {"COOP_INSTANCE_DIR": str(tmp_path), "COOP_DATABASE_URL": f"sqlite:///{tmp_path}/coop.sqlite3",
            "COOP_BASE_URL": "https://coop.example.org", "COOP_TRUSTED_PROXY": proxy}
     result = CliRunner().invoke(cli, ["serve"], env=env)

@@ -14,6 +14,7 @@ from coop.cli.base import Context
 def test_serve_on_a_busy_port_fails_in_one_line_without_claiming_to_serve(tmp_path, monkeypatch):
     monkeypatch.setenv("COOP_DATABASE_URL", f"sqlite:///{tmp_path / 'coop.db'}")
     monkeypatch.setenv("COOP_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("COOP_BASE_URL", "https://coop.example.org")
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()

@@ -28,13 +28,14 @@ from coop.models.proposal import (
     ProposalKind,
     ProposalStatus,
     ReactionKind,
+    Secrecy,
 )
 from coop.models.rule import Rule, RuleVersion
 
 __all__ = [
     "AccountToken", "AuditEvent", "Ballot", "BallotChange", "Checkpoint", "Choice", "Comment", "CommentReaction", "Cooperative",
     "ElectorateMember", "LedgerEntry", "LedgerHead", "LedgerNode", "Member", "MemberStatus",
-    "Outcome", "PayRecord", "Proposal", "ProposalKind", "ProposalStatus", "Qualification", "ReactionKind", "Role",
+    "Outcome", "PayRecord", "Proposal", "ProposalKind", "ProposalStatus", "Qualification", "ReactionKind", "Role", "Secrecy",
     "Rule", "RuleVersion",
     "Notification", "NotificationKind", "NotificationPreference", "OutboxMessage", "ProposalNotice",
     "ApiToken", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",

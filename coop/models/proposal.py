@@ -33,6 +33,14 @@ class Outcome(str, enum.Enum):
     FAILED = "failed"
 
 
+class Secrecy(str, enum.Enum):
+    """How a proposal's ballots are kept (DESIGN.md "Secret ballots"): ``open`` ballots are
+    linked to their voters for good; ``secret`` ones only while voting is open."""
+
+    OPEN = "open"
+    SECRET = "secret"
+
+
 class Choice(str, enum.Enum):
     YES = "yes"
     NO = "no"
@@ -51,6 +59,7 @@ class Proposal(Base):
             "status IN ('draft','deliberation','voting','closed','withdrawn')", name="status"
         ),
         CheckConstraint("outcome IS NULL OR outcome IN ('passed','failed')", name="outcome"),
+        CheckConstraint("secrecy IN ('open','secret')", name="secrecy"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +86,9 @@ class Proposal(Base):
     quorum: Mapped[str | None] = mapped_column(String(20), default=None)
     #: Which rule the threshold came from (``voting.entrenched`` …), shown to voters.
     threshold_rule: Mapped[str | None] = mapped_column(String(100), default=None)
+    #: ``open`` or ``secret``, read from ``voting.secrecy.<kind>`` when voting opens, like the
+    #: threshold; proposals that opened before secrecy existed are open.
+    secrecy: Mapped[str] = mapped_column(String(8), default=Secrecy.OPEN.value, server_default="open")
     electorate_size: Mapped[int | None] = mapped_column(default=None)
     closed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     outcome: Mapped[str | None] = mapped_column(String(8), default=None)

@@ -238,12 +238,14 @@ def open_voting(session: Session, actor: Actor, coop: Cooperative, proposal_id: 
     p.electorate_size = len(voters)
     p.threshold = str(vr.threshold)
     p.quorum = str(vr.quorum)
+    p.secrecy = rules.secrecy(params, p.kind)
     p.threshold_rule = f"{vr.rule_key}: {why}"
     p.status = S.VOTING.value
     p.voting_opened_at = now
     p.voting_closes_at = now + dt.timedelta(days=rules.int_param(params, "voting.period_days", 7))
     audit.record(session, actor, coop.id, "proposal.voting_opened", "proposal", p.id,
-                 electorate_size=len(voters), threshold=p.threshold, quorum=p.quorum, now=now)
+                 electorate_size=len(voters), threshold=p.threshold, quorum=p.quorum,
+                 secrecy=p.secrecy, now=now)
     events.emit(session, coop.id, "proposal.opened", {"proposal_id": p.id,
                                                       "closes_at": p.voting_closes_at.isoformat()}, now=now)
     session.flush()

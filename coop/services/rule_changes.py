@@ -43,6 +43,9 @@ def validate_parameters(params: dict[str, Any], complete: bool = False) -> None:
                 parse_threshold(value)
             elif key.endswith(".quorum"):
                 parse_quorum(value)
+            elif key.startswith("voting.secrecy."):
+                if value not in ("open", "secret"):
+                    raise ValueError(f"'{value}' is neither open nor secret")
             elif key.endswith(("_days", "_months", "_hours_per_year", ".max_offices")):
                 if not value.isdigit():
                     raise ValueError(f"'{value}' is not a whole number")

@@ -86,6 +86,21 @@ def voting_rule(params: dict[str, str], group: str) -> VotingRule:
     return VotingRule(prefix, threshold, quorum, int_param(params, notice_key, default=0))
 
 
+#: Proposal kinds whose ballots are secret unless the rules say otherwise: people vote
+#: differently on people when their colleagues can see the ballot (DESIGN.md "Secrecy").
+SECRET_BY_DEFAULT = ("election", "recall")
+
+
+def secrecy(params: dict[str, str], kind: str) -> str:
+    """``open`` or ``secret`` for a proposal of ``kind``, from ``voting.secrecy.<kind>``."""
+    value = params.get(f"voting.secrecy.{kind}")
+    if value is None:
+        return "secret" if kind in SECRET_BY_DEFAULT else "open"
+    if value not in ("open", "secret"):
+        raise InvalidInput(f"rule parameter voting.secrecy.{kind}={value!r} must be open or secret")
+    return value
+
+
 def int_param(params: dict[str, str], key: str, default: int | None = None) -> int:
     raw = params.get(key)
     if raw is None:
